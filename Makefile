@@ -1,0 +1,34 @@
+# dunning: PGXS build.  CI adds -Werror through PG_CFLAGS (see .ci/run).
+
+EXTENSION  = dunning
+EXTVERSION = $(shell sed -n "s/^default_version[[:space:]]*=[[:space:]]*'\([^']*\)'.*/\1/p" dunning.control)
+
+MODULE_big = dunning
+OBJS = \
+	src/dunning.o \
+	src/level.o
+
+# One source script, built into the versioned install script.
+DATA_built = dunning--$(EXTVERSION).sql
+EXTRA_CLEAN = dunning--$(EXTVERSION).sql
+
+# pg_regress: sql/NAME.sql against expected/NAME.out, in a fresh database
+# where the extension is already created.
+REGRESS = level ledger config_errors security
+REGRESS_OPTS = --load-extension=dunning
+
+# Isolation specs live in test/isolation/{specs,expected}.
+ISOLATION = step_enabled_race
+ISOLATION_OPTS = --inputdir=test/isolation --load-extension=dunning
+
+PG_CONFIG ?= pg_config
+PGXS := $(shell $(PG_CONFIG) --pgxs)
+
+# Appended even when CI sets PG_CFLAGS=-Werror on the command line.
+override PG_CFLAGS += -Wall -Wextra -Wno-unused-parameter -Wno-sign-compare \
+	-Wno-missing-field-initializers
+
+include $(PGXS)
+
+dunning--$(EXTVERSION).sql: src/dunning.sql dunning.control
+	cp $< $@

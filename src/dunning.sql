@@ -1,0 +1,1051 @@
+-- dunning: customer dunning (payment reminders) inside PostgreSQL.
+--
+-- The one source of the install script; the Makefile copies it into
+-- dunning--<version>.sql.  Every reference is schema-qualified and every
+-- PL/pgSQL function pins search_path, so objects a user creates elsewhere
+-- (a public.lower(), an = operator) are never called (see sql/security.sql).
+
+\echo Use "CREATE EXTENSION dunning" to load this file. \quit
+
+-------------------------------------------------------------------------------
+-- Roles.  They are cluster-wide: a second database installing the extension
+-- finds them already there.  NOLOGIN: a DBA grants them to login roles.
+-------------------------------------------------------------------------------
+DO $roles$
+DECLARE
+    role_name text;
+BEGIN
+    FOREACH role_name IN ARRAY ARRAY['dunning_admin', 'dunning_collector',
+                                     'dunning_sender', 'dunning_reader']
+    LOOP
+        IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles r WHERE r.rolname OPERATOR(pg_catalog.=) role_name) THEN
+            EXECUTE pg_catalog.format('CREATE ROLE %I NOLOGIN', role_name);
+        END IF;
+    END LOOP;
+END
+$roles$;
+
+-------------------------------------------------------------------------------
+-- dunning.level: none < P < R1 < ... < R7, stored as int16 (see src/level.h).
+-- Comparison, hashing and min/max are PostgreSQL's own int2 functions.
+-------------------------------------------------------------------------------
+CREATE TYPE dunning.level;
+
+CREATE FUNCTION dunning.level_in(cstring) RETURNS dunning.level
+    AS 'MODULE_PATHNAME', 'dunning_level_in'
+    LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION dunning.level_out(dunning.level) RETURNS cstring
+    AS 'MODULE_PATHNAME', 'dunning_level_out'
+    LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION dunning.level_recv(internal) RETURNS dunning.level
+    AS 'MODULE_PATHNAME', 'dunning_level_recv'
+    LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION dunning.level_send(dunning.level) RETURNS bytea
+    AS 'MODULE_PATHNAME', 'dunning_level_send'
+    LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE TYPE dunning.level (
+    INPUT = dunning.level_in,
+    OUTPUT = dunning.level_out,
+    RECEIVE = dunning.level_recv,
+    SEND = dunning.level_send,
+    LIKE = pg_catalog.int2
+);
+COMMENT ON TYPE dunning.level IS
+    'dunning level of a ledger entry: none < P (pre-due reminder sent) < R1 < ... < R7';
+
+CREATE FUNCTION dunning.level_eq(dunning.level, dunning.level) RETURNS boolean
+    LANGUAGE internal IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF AS 'int2eq';
+CREATE FUNCTION dunning.level_ne(dunning.level, dunning.level) RETURNS boolean
+    LANGUAGE internal IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF AS 'int2ne';
+CREATE FUNCTION dunning.level_lt(dunning.level, dunning.level) RETURNS boolean
+    LANGUAGE internal IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF AS 'int2lt';
+CREATE FUNCTION dunning.level_le(dunning.level, dunning.level) RETURNS boolean
+    LANGUAGE internal IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF AS 'int2le';
+CREATE FUNCTION dunning.level_gt(dunning.level, dunning.level) RETURNS boolean
+    LANGUAGE internal IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF AS 'int2gt';
+CREATE FUNCTION dunning.level_ge(dunning.level, dunning.level) RETURNS boolean
+    LANGUAGE internal IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF AS 'int2ge';
+CREATE FUNCTION dunning.level_cmp(dunning.level, dunning.level) RETURNS integer
+    LANGUAGE internal IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF AS 'btint2cmp';
+CREATE FUNCTION dunning.level_sortsupport(internal) RETURNS void
+    LANGUAGE internal IMMUTABLE STRICT PARALLEL SAFE AS 'btint2sortsupport';
+CREATE FUNCTION dunning.level_hash(dunning.level) RETURNS integer
+    LANGUAGE internal IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF AS 'hashint2';
+CREATE FUNCTION dunning.level_hash_extended(dunning.level, bigint) RETURNS bigint
+    LANGUAGE internal IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF AS 'hashint2extended';
+CREATE FUNCTION dunning.level_smaller(dunning.level, dunning.level) RETURNS dunning.level
+    LANGUAGE internal IMMUTABLE STRICT PARALLEL SAFE AS 'int2smaller';
+CREATE FUNCTION dunning.level_larger(dunning.level, dunning.level) RETURNS dunning.level
+    LANGUAGE internal IMMUTABLE STRICT PARALLEL SAFE AS 'int2larger';
+
+CREATE OPERATOR dunning.= (
+    LEFTARG = dunning.level, RIGHTARG = dunning.level, FUNCTION = dunning.level_eq,
+    COMMUTATOR = OPERATOR(dunning.=), NEGATOR = OPERATOR(dunning.<>),
+    RESTRICT = pg_catalog.eqsel, JOIN = pg_catalog.eqjoinsel, HASHES, MERGES);
+CREATE OPERATOR dunning.<> (
+    LEFTARG = dunning.level, RIGHTARG = dunning.level, FUNCTION = dunning.level_ne,
+    COMMUTATOR = OPERATOR(dunning.<>), NEGATOR = OPERATOR(dunning.=),
+    RESTRICT = pg_catalog.neqsel, JOIN = pg_catalog.neqjoinsel);
+CREATE OPERATOR dunning.< (
+    LEFTARG = dunning.level, RIGHTARG = dunning.level, FUNCTION = dunning.level_lt,
+    COMMUTATOR = OPERATOR(dunning.>), NEGATOR = OPERATOR(dunning.>=),
+    RESTRICT = pg_catalog.scalarltsel, JOIN = pg_catalog.scalarltjoinsel);
+CREATE OPERATOR dunning.<= (
+    LEFTARG = dunning.level, RIGHTARG = dunning.level, FUNCTION = dunning.level_le,
+    COMMUTATOR = OPERATOR(dunning.>=), NEGATOR = OPERATOR(dunning.>),
+    RESTRICT = pg_catalog.scalarlesel, JOIN = pg_catalog.scalarlejoinsel);
+CREATE OPERATOR dunning.> (
+    LEFTARG = dunning.level, RIGHTARG = dunning.level, FUNCTION = dunning.level_gt,
+    COMMUTATOR = OPERATOR(dunning.<), NEGATOR = OPERATOR(dunning.<=),
+    RESTRICT = pg_catalog.scalargtsel, JOIN = pg_catalog.scalargtjoinsel);
+CREATE OPERATOR dunning.>= (
+    LEFTARG = dunning.level, RIGHTARG = dunning.level, FUNCTION = dunning.level_ge,
+    COMMUTATOR = OPERATOR(dunning.<=), NEGATOR = OPERATOR(dunning.<),
+    RESTRICT = pg_catalog.scalargesel, JOIN = pg_catalog.scalargejoinsel);
+
+-- One operator family for btree and hash, as contrib/isn does.
+CREATE OPERATOR FAMILY dunning.level_ops USING btree;
+CREATE OPERATOR FAMILY dunning.level_ops USING hash;
+
+CREATE OPERATOR CLASS dunning.level_ops
+    DEFAULT FOR TYPE dunning.level USING btree FAMILY dunning.level_ops AS
+        OPERATOR 1 dunning.<,
+        OPERATOR 2 dunning.<=,
+        OPERATOR 3 dunning.=,
+        OPERATOR 4 dunning.>=,
+        OPERATOR 5 dunning.>,
+        FUNCTION 1 dunning.level_cmp(dunning.level, dunning.level),
+        FUNCTION 2 dunning.level_sortsupport(internal);
+
+CREATE OPERATOR CLASS dunning.level_ops
+    DEFAULT FOR TYPE dunning.level USING hash FAMILY dunning.level_ops AS
+        OPERATOR 1 dunning.=,
+        FUNCTION 1 dunning.level_hash(dunning.level),
+        FUNCTION 2 dunning.level_hash_extended(dunning.level, bigint);
+
+CREATE AGGREGATE dunning.min(dunning.level) (
+    SFUNC = dunning.level_smaller, STYPE = dunning.level,
+    SORTOP = OPERATOR(dunning.<), COMBINEFUNC = dunning.level_smaller, PARALLEL = SAFE);
+CREATE AGGREGATE dunning.max(dunning.level) (
+    SFUNC = dunning.level_larger, STYPE = dunning.level,
+    SORTOP = OPERATOR(dunning.>), COMBINEFUNC = dunning.level_larger, PARALLEL = SAFE);
+
+-- Casts to and from integer use the level number: none = -1, P = 0, Rk = k.
+CREATE FUNCTION dunning.level_to_int4(dunning.level) RETURNS integer
+    LANGUAGE internal IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF AS 'i2toi4';
+CREATE FUNCTION dunning.int4_to_level(integer) RETURNS dunning.level
+    AS 'MODULE_PATHNAME', 'dunning_level_from_int4'
+    LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE CAST (dunning.level AS integer) WITH FUNCTION dunning.level_to_int4(dunning.level);
+CREATE CAST (integer AS dunning.level) WITH FUNCTION dunning.int4_to_level(integer);
+COMMENT ON FUNCTION dunning.level_to_int4(dunning.level) IS
+    'level number: none = -1, P = 0, R1..R7 = 1..7';
+COMMENT ON FUNCTION dunning.int4_to_level(integer) IS
+    'level of a level number (-1 none, 0 P, 1..7 R1..R7); other numbers are refused';
+
+-------------------------------------------------------------------------------
+-- Value lists of the configuration.  Enums refuse a bad value with SQLSTATE
+-- 22P02 and quote it: invalid input value for enum dunning.media: "fax".
+-------------------------------------------------------------------------------
+CREATE TYPE dunning.step_name AS ENUM
+    ('pre_due', 'R1', 'R2', 'R3', 'R4', 'R5', 'R6', 'R7', 'thanks');
+COMMENT ON TYPE dunning.step_name IS 'the nine steps of a scenario, in order (seed 002)';
+CREATE TYPE dunning.media AS ENUM ('email', 'letter', 'phone', 'other');
+COMMENT ON TYPE dunning.media IS 'how a reminder reaches the customer (seed 004)';
+CREATE TYPE dunning.audience AS ENUM ('with_email', 'without_email');
+COMMENT ON TYPE dunning.audience IS 'which customers a scenario is for: those with or without an email address';
+CREATE TYPE dunning.grouping_mode AS ENUM ('per_document', 'account_statement');
+COMMENT ON TYPE dunning.grouping_mode IS 'how due entries are grouped into messages (seed 003)';
+
+-------------------------------------------------------------------------------
+-- The ledger contract.  These default tables are what the planner reads until
+-- dunning.attach() points it at the DBA's own relations.  They refuse values
+-- that are typos (an unknown kind, a malformed currency); what is merely
+-- incomplete (a missing due date, an unknown customer) is loaded and left to
+-- the planner, which records it in dunning.anomaly without stopping a run.
+-------------------------------------------------------------------------------
+CREATE TABLE dunning.customer (
+    customer_id   text PRIMARY KEY,
+    name          text NOT NULL,
+    email         text,
+    language      text DEFAULT 'fr',
+    collector     text,
+    profile       text,
+    stop_dunning  boolean NOT NULL DEFAULT false,
+    in_dispute    boolean NOT NULL DEFAULT false,
+    attributes    jsonb NOT NULL DEFAULT '{}'::jsonb
+        CONSTRAINT customer_attributes_is_object
+        CHECK (pg_catalog.jsonb_typeof(attributes) OPERATOR(pg_catalog.=) 'object')
+);
+COMMENT ON TABLE dunning.customer IS 'default customers relation of the ledger contract';
+
+CREATE TABLE dunning.entry (
+    entry_id        text PRIMARY KEY,
+    customer_id     text NOT NULL,
+    document_number text,
+    kind            text NOT NULL
+        CONSTRAINT entry_kind_is_known
+        CHECK (kind OPERATOR(pg_catalog.=) ANY (ARRAY['invoice', 'credit_note', 'payment', 'other'])),
+    document_date   date,
+    due_date        date,
+    amount          numeric NOT NULL,
+    open_amount     numeric NOT NULL,
+    currency        text
+        CONSTRAINT entry_currency_is_iso_4217
+        CHECK (currency OPERATOR(pg_catalog.~) '^[A-Z]{3}$'),
+    in_dispute      boolean NOT NULL DEFAULT false,
+    promised_on     date,
+    settled_on      date,
+    settled_by      text
+        CONSTRAINT entry_settled_by_is_known
+        CHECK (settled_by OPERATOR(pg_catalog.=) ANY (ARRAY['payment', 'credit_note']))
+);
+CREATE INDEX entry_customer_id_idx ON dunning.entry (customer_id);
+COMMENT ON TABLE dunning.entry IS 'default entries relation of the ledger contract (écritures)';
+
+CREATE VIEW dunning.ledger_contract AS
+SELECT c.relation, c.position, c.column_name, c.data_type
+FROM (VALUES
+    ('customers', 1, 'customer_id', 'pg_catalog.text'::pg_catalog.regtype),
+    ('customers', 2, 'name', 'pg_catalog.text'),
+    ('customers', 3, 'email', 'pg_catalog.text'),
+    ('customers', 4, 'language', 'pg_catalog.text'),
+    ('customers', 5, 'collector', 'pg_catalog.text'),
+    ('customers', 6, 'profile', 'pg_catalog.text'),
+    ('customers', 7, 'stop_dunning', 'pg_catalog.bool'),
+    ('customers', 8, 'in_dispute', 'pg_catalog.bool'),
+    ('customers', 9, 'attributes', 'pg_catalog.jsonb'),
+    ('entries', 1, 'entry_id', 'pg_catalog.text'),
+    ('entries', 2, 'customer_id', 'pg_catalog.text'),
+    ('entries', 3, 'document_number', 'pg_catalog.text'),
+    ('entries', 4, 'kind', 'pg_catalog.text'),
+    ('entries', 5, 'document_date', 'pg_catalog.date'),
+    ('entries', 6, 'due_date', 'pg_catalog.date'),
+    ('entries', 7, 'amount', 'pg_catalog.numeric'),
+    ('entries', 8, 'open_amount', 'pg_catalog.numeric'),
+    ('entries', 9, 'currency', 'pg_catalog.text'),
+    ('entries', 10, 'in_dispute', 'pg_catalog.bool'),
+    ('entries', 11, 'promised_on', 'pg_catalog.date'),
+    ('entries', 12, 'settled_on', 'pg_catalog.date'),
+    ('entries', 13, 'settled_by', 'pg_catalog.text')
+) AS c (relation, position, column_name, data_type);
+COMMENT ON VIEW dunning.ledger_contract IS
+    'columns the planner reads from the customers and entries relations, with their types';
+
+-------------------------------------------------------------------------------
+-- Configuration.  Rows shipped at CREATE EXTENSION (settings, the Standard
+-- profile, its scenarios and steps, the default templates) are dumped by
+-- pg_dump like the admin's own.  On restore, CREATE EXTENSION makes them
+-- again before the dumped rows arrive, so an INSERT whose key already exists
+-- replaces that row instead of failing: that is how a restore lands without
+-- duplicating a default.  Shipped rows can be edited but not deleted, which
+-- keeps a restore faithful.
+-------------------------------------------------------------------------------
+CREATE TABLE dunning.settings (
+    singleton                    boolean PRIMARY KEY DEFAULT true
+        CONSTRAINT settings_is_one_row CHECK (singleton),
+    grouping                     dunning.grouping_mode NOT NULL DEFAULT 'per_document',
+    exclude_promised             boolean NOT NULL DEFAULT true,
+    exclude_disputed             boolean NOT NULL DEFAULT false,
+    skip_thanks_for_credit_notes boolean NOT NULL DEFAULT false,
+    thanks_only_if_dunned        boolean NOT NULL DEFAULT true,
+    min_balance                  numeric NOT NULL DEFAULT 0
+        CONSTRAINT settings_min_balance_not_negative CHECK (min_balance OPERATOR(pg_catalog.>=) 0),
+    min_entry_amount             numeric NOT NULL DEFAULT 0
+        CONSTRAINT settings_min_entry_amount_not_negative CHECK (min_entry_amount OPERATOR(pg_catalog.>=) 0),
+    timezone                     text NOT NULL DEFAULT 'UTC',
+    customer_source              regclass NOT NULL DEFAULT 'dunning.customer'::regclass,
+    entry_source                 regclass NOT NULL DEFAULT 'dunning.entry'::regclass
+);
+COMMENT ON TABLE dunning.settings IS 'the one row of global dunning options';
+
+CREATE SEQUENCE dunning.template_id_seq;
+CREATE TABLE dunning.template (
+    template_id bigint PRIMARY KEY DEFAULT pg_catalog.nextval('dunning.template_id_seq'::regclass),
+    name        text NOT NULL,
+    media       dunning.media NOT NULL,
+    language    text NOT NULL DEFAULT 'fr',
+    subject     text,
+    body        text NOT NULL,
+    builtin     boolean NOT NULL DEFAULT false,
+    CONSTRAINT template_name_language_key UNIQUE (name, language)
+);
+COMMENT ON TABLE dunning.template IS
+    'email and letter templates; a step names one, the customer''s language picks its sibling of the same name';
+
+CREATE SEQUENCE dunning.profile_id_seq;
+CREATE TABLE dunning.profile (
+    profile_id bigint PRIMARY KEY DEFAULT pg_catalog.nextval('dunning.profile_id_seq'::regclass),
+    name       text NOT NULL CONSTRAINT profile_name_key UNIQUE,
+    priority   integer NOT NULL DEFAULT 100,
+    criteria   jsonb
+);
+COMMENT ON TABLE dunning.profile IS
+    'customer profiles (groups); criteria are data in a small jsonb language, never SQL';
+
+CREATE SEQUENCE dunning.scenario_id_seq;
+CREATE TABLE dunning.scenario (
+    scenario_id bigint PRIMARY KEY DEFAULT pg_catalog.nextval('dunning.scenario_id_seq'::regclass),
+    profile_id  bigint NOT NULL REFERENCES dunning.profile ON DELETE CASCADE,
+    audience    dunning.audience NOT NULL,
+    enabled     boolean NOT NULL DEFAULT false,
+    infinite    boolean NOT NULL DEFAULT false,
+    CONSTRAINT scenario_profile_audience_key UNIQUE (profile_id, audience)
+);
+COMMENT ON TABLE dunning.scenario IS
+    'the two scenarios of each profile: one for customers with an email address, one without';
+
+CREATE TABLE dunning.step (
+    scenario_id bigint NOT NULL
+        REFERENCES dunning.scenario ON DELETE CASCADE ON UPDATE CASCADE,
+    step        dunning.step_name NOT NULL,
+    enabled     boolean NOT NULL DEFAULT false,
+    days        integer
+        CONSTRAINT step_days_in_range CHECK (days OPERATOR(pg_catalog.>=) 0 AND days OPERATOR(pg_catalog.<=) 365),
+    media       dunning.media,
+    template_id bigint REFERENCES dunning.template,
+    auto_send   boolean NOT NULL DEFAULT false,
+    PRIMARY KEY (scenario_id, step)
+);
+COMMENT ON TABLE dunning.step IS
+    'the nine steps of each scenario (pre_due, R1..R7, thanks), switched on and off with enabled';
+
+-------------------------------------------------------------------------------
+-- Profile criteria: a jsonb object of field tests, all of which must hold.
+--   {"language": "en",
+--    "attributes.segment": {"in": ["key_account", "public"]},
+--    "attributes.revenue": {">=": 100000, "<": 1000000}}
+-- A test is a scalar (equality) or an object of operators =, <>, <, <=, >, >=
+-- (a scalar) and in (a non-empty list).  Fields: customer_id, name, email,
+-- language, collector (strings), stop_dunning, in_dispute (booleans) and
+-- attributes.<key> (any scalar; ordering operators take numbers or strings).
+-------------------------------------------------------------------------------
+CREATE FUNCTION dunning.criteria_check(criteria jsonb) RETURNS void
+    LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
+    SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    field    text;
+    test     jsonb;
+    op       text;
+    operand  jsonb;
+    item     jsonb;
+    wanted   text;     -- 'string', 'boolean' or 'scalar'
+    accepted text[];   -- jsonb types an operand may have
+BEGIN
+    IF criteria IS NULL THEN
+        RETURN;        -- a profile given only by the customers' profile column
+    END IF;
+    IF pg_catalog.jsonb_typeof(criteria) <> 'object' THEN
+        RAISE EXCEPTION 'profile criteria must be a JSON object of field tests, got %', criteria
+            USING ERRCODE = 'check_violation',
+                  HINT = 'Example: {"language": "en", "attributes.segment": {"in": ["key_account"]}}.';
+    END IF;
+    IF criteria = '{}'::jsonb THEN
+        RAISE EXCEPTION 'profile criteria {} test no field'
+            USING ERRCODE = 'check_violation',
+                  HINT = 'Use NULL for a profile given only through the customers'' profile column.';
+    END IF;
+
+    FOR field, test IN SELECT e.key, e.value FROM pg_catalog.jsonb_each(criteria) AS e LOOP
+        wanted := CASE
+            WHEN field = ANY (ARRAY['customer_id', 'name', 'email', 'language', 'collector']) THEN 'string'
+            WHEN field = ANY (ARRAY['stop_dunning', 'in_dispute']) THEN 'boolean'
+            WHEN field LIKE 'attributes.%' AND pg_catalog.length(field) > 11 THEN 'scalar'
+        END;
+        IF wanted IS NULL THEN
+            RAISE EXCEPTION 'unknown field "%" in profile criteria', field
+                USING ERRCODE = 'check_violation',
+                      DETAIL = 'Fields are customer_id, name, email, language, collector, stop_dunning, in_dispute and attributes.<key>.';
+        END IF;
+
+        IF pg_catalog.jsonb_typeof(test) <> 'object' THEN
+            test := pg_catalog.jsonb_build_object('=', test);   -- a bare scalar tests equality
+        ELSIF test = '{}'::jsonb THEN
+            RAISE EXCEPTION 'empty test {} for field "%" in profile criteria', field
+                USING ERRCODE = 'check_violation';
+        END IF;
+
+        FOR op, operand IN SELECT e.key, e.value FROM pg_catalog.jsonb_each(test) AS e LOOP
+            IF op NOT IN ('=', '<>', '<', '<=', '>', '>=', 'in') THEN
+                RAISE EXCEPTION 'unknown operator "%" for field "%" in profile criteria', op, field
+                    USING ERRCODE = 'check_violation',
+                          DETAIL = 'Operators are =, <>, <, <=, >, >= and in.';
+            END IF;
+            accepted := CASE
+                WHEN wanted = 'string' THEN ARRAY['string']
+                WHEN wanted = 'boolean' AND op IN ('=', '<>', 'in') THEN ARRAY['boolean']
+                WHEN wanted = 'boolean' THEN ARRAY[]::text[]
+                WHEN op IN ('=', '<>', 'in') THEN ARRAY['string', 'number', 'boolean']
+                ELSE ARRAY['string', 'number']
+            END;
+            IF op = 'in' THEN
+                IF pg_catalog.jsonb_typeof(operand) <> 'array' OR pg_catalog.jsonb_array_length(operand) = 0 THEN
+                    RAISE EXCEPTION 'operator "in" for field "%" needs a non-empty JSON array, got %', field, operand
+                        USING ERRCODE = 'check_violation';
+                END IF;
+            ELSE
+                operand := pg_catalog.jsonb_build_array(operand);
+            END IF;
+            FOR item IN SELECT e.value FROM pg_catalog.jsonb_array_elements(operand) AS e LOOP
+                IF NOT pg_catalog.jsonb_typeof(item) = ANY (accepted) THEN
+                    RAISE EXCEPTION 'value % cannot be used with operator "%" on field "%" in profile criteria', item, op, field
+                        USING ERRCODE = 'check_violation',
+                              DETAIL = CASE WHEN pg_catalog.cardinality(accepted) = 0
+                                            THEN pg_catalog.format('Field "%s" is a boolean: test it with =, <> or in.', field)
+                                            ELSE pg_catalog.format('Expected a JSON %s.', pg_catalog.array_to_string(accepted, ' or '))
+                                       END;
+                END IF;
+            END LOOP;
+        END LOOP;
+    END LOOP;
+END
+$$;
+COMMENT ON FUNCTION dunning.criteria_check(jsonb) IS
+    'raises an error naming the field, operator or value that makes profile criteria invalid';
+
+-------------------------------------------------------------------------------
+-- Ledger relations: dunning.attach() points the planner at the DBA's own
+-- tables or views once every column of dunning.ledger_contract is there with
+-- its type (text columns may be varchar).
+-------------------------------------------------------------------------------
+CREATE FUNCTION dunning.check_ledger_relation(relation regclass, contract text) RETURNS void
+    LANGUAGE plpgsql STABLE
+    SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    kind     "char";
+    required record;
+    actual   oid;
+BEGIN
+    SELECT c.relkind INTO kind FROM pg_catalog.pg_class c WHERE c.oid = relation;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION '% relation with OID % does not exist', contract, relation::oid
+            USING ERRCODE = 'undefined_table';
+    END IF;
+    IF kind NOT IN ('r', 'v', 'm', 'f', 'p') THEN
+        RAISE EXCEPTION '% relation % is not a table or a view', contract, relation
+            USING ERRCODE = 'wrong_object_type';
+    END IF;
+
+    FOR required IN
+        SELECT l.column_name, l.data_type FROM dunning.ledger_contract l
+        WHERE l.relation = contract ORDER BY l.position
+    LOOP
+        SELECT a.atttypid INTO actual FROM pg_catalog.pg_attribute a
+        WHERE a.attrelid = relation AND a.attname = required.column_name
+          AND a.attnum > 0 AND NOT a.attisdropped;
+        IF NOT FOUND THEN
+            RAISE EXCEPTION '% relation % has no column "%"', contract, relation, required.column_name
+                USING ERRCODE = 'undefined_column',
+                      HINT = pg_catalog.format('Add it, or select an expression AS %I in a view.', required.column_name);
+        END IF;
+        IF actual <> required.data_type
+           AND NOT (required.data_type = 'pg_catalog.text'::pg_catalog.regtype
+                    AND actual = 'pg_catalog.varchar'::pg_catalog.regtype) THEN
+            RAISE EXCEPTION 'column "%" of % relation % has type %, expected %',
+                    required.column_name, contract, relation,
+                    pg_catalog.format_type(actual, NULL), pg_catalog.format_type(required.data_type, NULL)
+                USING ERRCODE = 'datatype_mismatch',
+                      HINT = pg_catalog.format('Cast it in a view: %I::%s.', required.column_name,
+                                               pg_catalog.format_type(required.data_type, NULL));
+        END IF;
+    END LOOP;
+
+    IF NOT pg_catalog.has_table_privilege(relation, 'SELECT') THEN
+        RAISE EXCEPTION 'permission denied: % cannot read % relation %', current_user, contract, relation
+            USING ERRCODE = 'insufficient_privilege';
+    END IF;
+END
+$$;
+COMMENT ON FUNCTION dunning.check_ledger_relation(regclass, text) IS
+    'raises an error unless the relation offers every column of the named contract (customers or entries)';
+
+CREATE FUNCTION dunning.attach(customers regclass, entries regclass) RETURNS void
+    LANGUAGE sql
+    SET search_path = pg_catalog, pg_temp
+BEGIN ATOMIC
+    UPDATE dunning.settings SET customer_source = customers, entry_source = entries;
+END;
+COMMENT ON FUNCTION dunning.attach(regclass, regclass) IS
+    'points the planner at the DBA''s own customers and entries relations, after checking their columns';
+
+CREATE FUNCTION dunning.detach() RETURNS void
+    LANGUAGE sql
+    SET search_path = pg_catalog, pg_temp
+BEGIN ATOMIC
+    UPDATE dunning.settings
+       SET customer_source = 'dunning.customer'::regclass, entry_source = 'dunning.entry'::regclass;
+END;
+COMMENT ON FUNCTION dunning.detach() IS
+    'points the planner back at the default tables dunning.customer and dunning.entry';
+
+-------------------------------------------------------------------------------
+-- Guards: one trigger function per configuration table, raising errors that
+-- name the field and the value.  SQLSTATE 23514 (check_violation) for a value
+-- a rule refuses, 23001 (restrict_violation) for a row that cannot go.
+-------------------------------------------------------------------------------
+CREATE FUNCTION dunning.settings_guard() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF TG_OP = 'DELETE' THEN
+        RAISE EXCEPTION 'dunning.settings holds exactly one row: update it instead of deleting it'
+            USING ERRCODE = 'restrict_violation';
+    END IF;
+    IF TG_OP = 'INSERT' AND EXISTS (SELECT FROM dunning.settings) THEN
+        -- The row already exists (a restore after CREATE EXTENSION): replace it.
+        UPDATE dunning.settings
+           SET grouping = NEW.grouping, exclude_promised = NEW.exclude_promised,
+               exclude_disputed = NEW.exclude_disputed,
+               skip_thanks_for_credit_notes = NEW.skip_thanks_for_credit_notes,
+               thanks_only_if_dunned = NEW.thanks_only_if_dunned,
+               min_balance = NEW.min_balance, min_entry_amount = NEW.min_entry_amount,
+               timezone = NEW.timezone, customer_source = NEW.customer_source,
+               entry_source = NEW.entry_source;
+        RETURN NULL;
+    END IF;
+
+    IF NEW.min_balance < 0 THEN
+        RAISE EXCEPTION 'min_balance must be zero or more, got %', NEW.min_balance
+            USING ERRCODE = 'check_violation';
+    END IF;
+    IF NEW.min_entry_amount < 0 THEN
+        RAISE EXCEPTION 'min_entry_amount must be zero or more, got %', NEW.min_entry_amount
+            USING ERRCODE = 'check_violation';
+    END IF;
+    IF TG_OP = 'INSERT' OR NEW.timezone IS DISTINCT FROM OLD.timezone THEN
+        BEGIN
+            PERFORM pg_catalog.timezone(NEW.timezone, pg_catalog.now());
+        EXCEPTION WHEN invalid_parameter_value THEN
+            RAISE EXCEPTION 'unknown time zone "%" for timezone', NEW.timezone
+                USING ERRCODE = 'invalid_parameter_value',
+                      HINT = 'Use a name of pg_catalog.pg_timezone_names, such as Europe/Paris.';
+        END;
+    END IF;
+    IF TG_OP = 'INSERT' OR NEW.customer_source IS DISTINCT FROM OLD.customer_source THEN
+        PERFORM dunning.check_ledger_relation(NEW.customer_source, 'customers');
+    END IF;
+    IF TG_OP = 'INSERT' OR NEW.entry_source IS DISTINCT FROM OLD.entry_source THEN
+        PERFORM dunning.check_ledger_relation(NEW.entry_source, 'entries');
+    END IF;
+    RETURN NEW;
+END
+$$;
+
+CREATE FUNCTION dunning.settings_no_truncate() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    RAISE EXCEPTION 'dunning.settings holds exactly one row: it cannot be truncated'
+        USING ERRCODE = 'restrict_violation';
+END
+$$;
+
+CREATE FUNCTION dunning.template_guard() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF TG_OP = 'DELETE' THEN
+        IF OLD.builtin THEN
+            RAISE EXCEPTION 'template % ("%", %) ships with the extension and cannot be deleted',
+                    OLD.template_id, OLD.name, OLD.language
+                USING ERRCODE = 'restrict_violation',
+                      HINT = 'Edit it, or point the steps at another template and leave it unused.';
+        END IF;
+        RETURN OLD;
+    END IF;
+    IF TG_OP = 'INSERT' AND EXISTS (SELECT FROM dunning.template t WHERE t.template_id = NEW.template_id) THEN
+        UPDATE dunning.template
+           SET name = NEW.name, media = NEW.media, language = NEW.language,
+               subject = NEW.subject, body = NEW.body
+         WHERE template_id = NEW.template_id;
+        RETURN NULL;
+    END IF;
+
+    IF TG_OP = 'INSERT' AND NEW.builtin THEN
+        RAISE EXCEPTION 'builtin is true only for the templates that ship with the extension'
+            USING ERRCODE = 'check_violation';
+    ELSIF TG_OP = 'UPDATE' AND NEW.builtin <> OLD.builtin THEN
+        RAISE EXCEPTION 'builtin of template % cannot change', OLD.template_id
+            USING ERRCODE = 'check_violation';
+    END IF;
+    IF NEW.media NOT IN ('email', 'letter') THEN
+        RAISE EXCEPTION 'media of template "%" must be email or letter, got %', NEW.name, NEW.media
+            USING ERRCODE = 'check_violation';
+    END IF;
+    IF pg_catalog.btrim(NEW.name) = '' THEN
+        RAISE EXCEPTION 'name of a template must not be blank'
+            USING ERRCODE = 'check_violation';
+    END IF;
+    IF NEW.language !~ '^[a-z]{2}$' THEN
+        RAISE EXCEPTION 'language of template "%" must be a two-letter ISO 639-1 code such as fr or en, got "%"',
+                NEW.name, NEW.language
+            USING ERRCODE = 'check_violation';
+    END IF;
+    IF NEW.media = 'email' AND pg_catalog.btrim(pg_catalog.coalesce(NEW.subject, '')) = '' THEN
+        RAISE EXCEPTION 'subject of email template "%" (%) must not be empty', NEW.name, NEW.language
+            USING ERRCODE = 'check_violation';
+    END IF;
+    IF pg_catalog.btrim(NEW.body) = '' THEN
+        RAISE EXCEPTION 'body of template "%" (%) must not be empty', NEW.name, NEW.language
+            USING ERRCODE = 'check_violation';
+    END IF;
+    IF EXISTS (SELECT FROM dunning.template t
+               WHERE t.name = NEW.name AND t.template_id <> NEW.template_id AND t.media <> NEW.media) THEN
+        RAISE EXCEPTION 'media of template "%" must be the same in every language, got % for %',
+                NEW.name, NEW.media, NEW.language
+            USING ERRCODE = 'check_violation';
+    END IF;
+    IF TG_OP = 'UPDATE' AND NEW.media <> OLD.media
+       AND EXISTS (SELECT FROM dunning.step s WHERE s.template_id = NEW.template_id) THEN
+        RAISE EXCEPTION 'media of template % cannot change to %: steps of media % use it',
+                NEW.template_id, NEW.media, OLD.media
+            USING ERRCODE = 'check_violation';
+    END IF;
+    RETURN NEW;
+END
+$$;
+
+CREATE FUNCTION dunning.profile_guard() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF TG_OP = 'DELETE' THEN
+        IF OLD.name = 'Standard' THEN
+            RAISE EXCEPTION 'profile Standard cannot be deleted: it is the profile of every customer no other profile takes'
+                USING ERRCODE = 'restrict_violation';
+        END IF;
+        RETURN OLD;
+    END IF;
+    IF TG_OP = 'INSERT' AND EXISTS (SELECT FROM dunning.profile p WHERE p.profile_id = NEW.profile_id) THEN
+        UPDATE dunning.profile
+           SET name = NEW.name, priority = NEW.priority, criteria = NEW.criteria
+         WHERE profile_id = NEW.profile_id;
+        RETURN NULL;
+    END IF;
+
+    IF TG_OP = 'UPDATE' AND OLD.name = 'Standard' AND NEW.name <> 'Standard' THEN
+        RAISE EXCEPTION 'profile Standard cannot be renamed to "%"', NEW.name
+            USING ERRCODE = 'check_violation';
+    END IF;
+    IF pg_catalog.btrim(NEW.name) = '' THEN
+        RAISE EXCEPTION 'name of a profile must not be blank'
+            USING ERRCODE = 'check_violation';
+    END IF;
+    PERFORM dunning.criteria_check(NEW.criteria);
+    RETURN NEW;
+END
+$$;
+
+-- A profile is born with its two scenarios (seed 004), disabled until the
+-- admin enables steps; dunning.create_profile() copies another profile's.
+CREATE FUNCTION dunning.profile_create_scenarios() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    INSERT INTO dunning.scenario (profile_id, audience)
+    VALUES (NEW.profile_id, 'with_email'), (NEW.profile_id, 'without_email');
+    RETURN NULL;
+END
+$$;
+
+CREATE FUNCTION dunning.scenario_guard() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    existing dunning.scenario;
+BEGIN
+    IF TG_OP = 'DELETE' THEN
+        IF EXISTS (SELECT FROM dunning.profile p WHERE p.profile_id = OLD.profile_id) THEN
+            RAISE EXCEPTION 'scenario % (%) cannot be deleted: every profile has exactly two scenarios',
+                    OLD.scenario_id, OLD.audience
+                USING ERRCODE = 'restrict_violation',
+                      HINT = 'Set enabled = false, or delete the profile.';
+        END IF;
+        RETURN OLD;
+    END IF;
+
+    IF TG_OP = 'INSERT' THEN
+        SELECT * INTO existing FROM dunning.scenario s
+        WHERE s.profile_id = NEW.profile_id AND s.audience = NEW.audience;
+        IF FOUND THEN
+            -- A restore: the profile's scenario exists; take the dumped row's
+            -- identity and options (its steps follow through ON UPDATE CASCADE).
+            UPDATE dunning.scenario
+               SET scenario_id = NEW.scenario_id, enabled = NEW.enabled, infinite = NEW.infinite
+             WHERE scenario_id = existing.scenario_id;
+            RETURN NULL;
+        END IF;
+        IF pg_catalog.pg_trigger_depth() < 2 THEN
+            RAISE EXCEPTION 'scenarios are created with their profile: profile % has no % scenario to replace',
+                    NEW.profile_id, NEW.audience
+                USING ERRCODE = 'check_violation',
+                      HINT = 'Insert the profile (or call dunning.create_profile), then update its scenarios.';
+        END IF;
+        RETURN NEW;
+    END IF;
+
+    IF NEW.profile_id <> OLD.profile_id OR NEW.audience <> OLD.audience THEN
+        RAISE EXCEPTION 'profile_id and audience of scenario % cannot change', OLD.scenario_id
+            USING ERRCODE = 'check_violation';
+    END IF;
+    IF NEW.enabled AND NOT OLD.enabled AND pg_catalog.pg_trigger_depth() < 2
+       AND NOT EXISTS (SELECT FROM dunning.step s WHERE s.scenario_id = NEW.scenario_id AND s.enabled) THEN
+        RAISE EXCEPTION 'scenario % (%) cannot be enabled without an enabled step', NEW.scenario_id, NEW.audience
+            USING ERRCODE = 'check_violation';
+    END IF;
+    RETURN NEW;
+END
+$$;
+
+-- A scenario is born with its nine steps, all disabled (seed 002: up to nine
+-- steps, switched on and off).
+CREATE FUNCTION dunning.scenario_create_steps() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    INSERT INTO dunning.step (scenario_id, step)
+    SELECT NEW.scenario_id, s.step
+    FROM pg_catalog.unnest(pg_catalog.enum_range(NULL::dunning.step_name)) AS s (step);
+    RETURN NULL;
+END
+$$;
+
+CREATE FUNCTION dunning.step_guard() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    scenario_audience dunning.audience;
+    template_media    dunning.media;
+BEGIN
+    IF TG_OP = 'DELETE' THEN
+        IF EXISTS (SELECT FROM dunning.scenario s WHERE s.scenario_id = OLD.scenario_id) THEN
+            RAISE EXCEPTION 'step % of scenario % cannot be deleted: every scenario has its nine steps',
+                    OLD.step, OLD.scenario_id
+                USING ERRCODE = 'restrict_violation',
+                      HINT = 'Set enabled = false.';
+        END IF;
+        RETURN OLD;
+    END IF;
+
+    IF TG_OP = 'INSERT' THEN
+        IF EXISTS (SELECT FROM dunning.step s WHERE s.scenario_id = NEW.scenario_id AND s.step = NEW.step) THEN
+            UPDATE dunning.step
+               SET enabled = NEW.enabled, days = NEW.days, media = NEW.media,
+                   template_id = NEW.template_id, auto_send = NEW.auto_send
+             WHERE scenario_id = NEW.scenario_id AND step = NEW.step;
+            RETURN NULL;
+        END IF;
+        IF pg_catalog.pg_trigger_depth() < 2 THEN
+            RAISE EXCEPTION 'steps are created with their scenario: scenario % has no step % to replace',
+                    NEW.scenario_id, NEW.step
+                USING ERRCODE = 'check_violation';
+        END IF;
+    ELSIF NEW.step <> OLD.step
+          OR (NEW.scenario_id <> OLD.scenario_id AND pg_catalog.pg_trigger_depth() < 2) THEN
+        RAISE EXCEPTION 'scenario_id and step of step % of scenario % cannot change', OLD.step, OLD.scenario_id
+            USING ERRCODE = 'check_violation';
+    END IF;
+
+    IF NEW.days < 0 OR NEW.days > 365 THEN
+        RAISE EXCEPTION 'days of step % must be between 0 and 365, got %', NEW.step, NEW.days
+            USING ERRCODE = 'check_violation';
+    END IF;
+    IF NEW.enabled AND NEW.days IS NULL THEN
+        RAISE EXCEPTION 'step % of scenario % is enabled and needs days', NEW.step, NEW.scenario_id
+            USING ERRCODE = 'check_violation';
+    END IF;
+    IF NEW.enabled AND NEW.media IS NULL THEN
+        RAISE EXCEPTION 'step % of scenario % is enabled and needs a media', NEW.step, NEW.scenario_id
+            USING ERRCODE = 'check_violation';
+    END IF;
+
+    SELECT s.audience INTO scenario_audience FROM dunning.scenario s WHERE s.scenario_id = NEW.scenario_id;
+    IF NEW.media = 'email' AND scenario_audience = 'without_email' THEN
+        RAISE EXCEPTION 'media of step % of scenario % cannot be email: the scenario is for customers without email',
+                NEW.step, NEW.scenario_id
+            USING ERRCODE = 'check_violation';
+    END IF;
+    IF NEW.enabled AND NEW.media IN ('email', 'letter') AND NEW.template_id IS NULL THEN
+        RAISE EXCEPTION 'step % of scenario % sends by % and needs a template_id', NEW.step, NEW.scenario_id, NEW.media
+            USING ERRCODE = 'check_violation';
+    END IF;
+    IF NEW.template_id IS NOT NULL THEN
+        SELECT t.media INTO template_media FROM dunning.template t WHERE t.template_id = NEW.template_id;
+        IF FOUND AND template_media IS DISTINCT FROM NEW.media THEN
+            RAISE EXCEPTION 'template_id % of step % is a % template, but the step''s media is %',
+                    NEW.template_id, NEW.step, template_media, pg_catalog.coalesce(NEW.media::text, 'not set')
+                USING ERRCODE = 'check_violation';
+        END IF;
+    END IF;
+    RETURN NEW;
+END
+$$;
+
+-- An enabled scenario keeps at least one enabled step (seed 002).  Checked
+-- after a step is switched off; the scenario row is updated first, so two
+-- transactions switching off its last two steps, or one enabling the scenario
+-- while another switches off its last step, serialize on it.
+CREATE FUNCTION dunning.step_keep_one_enabled() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    scenario_enabled boolean;
+BEGIN
+    IF pg_catalog.pg_trigger_depth() > 1 THEN
+        RETURN NULL;   -- a restore replacing rows, or a cascade: not a user's change
+    END IF;
+    UPDATE dunning.scenario s SET enabled = s.enabled
+     WHERE s.scenario_id = OLD.scenario_id
+    RETURNING s.enabled INTO scenario_enabled;
+    IF scenario_enabled
+       AND NOT EXISTS (SELECT FROM dunning.step s WHERE s.scenario_id = OLD.scenario_id AND s.enabled) THEN
+        RAISE EXCEPTION 'step % is the last enabled step of scenario %, which is enabled', OLD.step, OLD.scenario_id
+            USING ERRCODE = 'check_violation',
+                  HINT = 'Enable another step first, or disable the scenario.';
+    END IF;
+    RETURN NULL;
+END
+$$;
+
+CREATE TRIGGER settings_guard BEFORE INSERT OR UPDATE OR DELETE ON dunning.settings
+    FOR EACH ROW EXECUTE FUNCTION dunning.settings_guard();
+CREATE TRIGGER settings_no_truncate BEFORE TRUNCATE ON dunning.settings
+    FOR EACH STATEMENT EXECUTE FUNCTION dunning.settings_no_truncate();
+CREATE TRIGGER profile_guard BEFORE INSERT OR UPDATE OR DELETE ON dunning.profile
+    FOR EACH ROW EXECUTE FUNCTION dunning.profile_guard();
+CREATE TRIGGER profile_create_scenarios AFTER INSERT ON dunning.profile
+    FOR EACH ROW EXECUTE FUNCTION dunning.profile_create_scenarios();
+CREATE TRIGGER scenario_guard BEFORE INSERT OR UPDATE OR DELETE ON dunning.scenario
+    FOR EACH ROW EXECUTE FUNCTION dunning.scenario_guard();
+CREATE TRIGGER scenario_create_steps AFTER INSERT ON dunning.scenario
+    FOR EACH ROW EXECUTE FUNCTION dunning.scenario_create_steps();
+CREATE TRIGGER step_guard BEFORE INSERT OR UPDATE OR DELETE ON dunning.step
+    FOR EACH ROW EXECUTE FUNCTION dunning.step_guard();
+CREATE TRIGGER step_keep_one_enabled AFTER UPDATE OF enabled ON dunning.step
+    FOR EACH ROW WHEN (OLD.enabled AND NOT NEW.enabled)
+    EXECUTE FUNCTION dunning.step_keep_one_enabled();
+
+-------------------------------------------------------------------------------
+-- A profile with another profile's scenarios and steps (seed 004: "use the
+-- existing templates").
+-------------------------------------------------------------------------------
+CREATE FUNCTION dunning.create_profile(name text, priority integer DEFAULT 100,
+                                       criteria jsonb DEFAULT NULL,
+                                       copy_from text DEFAULT 'Standard')
+    RETURNS bigint
+    LANGUAGE plpgsql
+    SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    new_id bigint;
+    source_id bigint;
+BEGIN
+    IF copy_from IS NOT NULL THEN
+        SELECT p.profile_id INTO source_id FROM dunning.profile p WHERE p.name = copy_from;
+        IF NOT FOUND THEN
+            RAISE EXCEPTION 'copy_from names no profile: "%"', copy_from
+                USING ERRCODE = 'no_data_found';
+        END IF;
+    END IF;
+
+    INSERT INTO dunning.profile (name, priority, criteria)
+    VALUES (create_profile.name, create_profile.priority, create_profile.criteria)
+    RETURNING profile_id INTO new_id;
+
+    IF source_id IS NOT NULL THEN
+        UPDATE dunning.step t
+           SET enabled = s.enabled, days = s.days, media = s.media,
+               template_id = s.template_id, auto_send = s.auto_send
+          FROM dunning.step s
+          JOIN dunning.scenario ss ON ss.scenario_id = s.scenario_id AND ss.profile_id = source_id
+          JOIN dunning.scenario ts ON ts.profile_id = new_id AND ts.audience = ss.audience
+         WHERE t.scenario_id = ts.scenario_id AND t.step = s.step;
+        UPDATE dunning.scenario t
+           SET enabled = s.enabled, infinite = s.infinite
+          FROM dunning.scenario s
+         WHERE s.profile_id = source_id AND t.profile_id = new_id AND t.audience = s.audience;
+    END IF;
+    RETURN new_id;
+END
+$$;
+COMMENT ON FUNCTION dunning.create_profile(text, integer, jsonb, text) IS
+    'creates a profile whose two scenarios copy the steps of profile copy_from (NULL: disabled, empty steps)';
+
+-------------------------------------------------------------------------------
+-- What the admin and collectors read: the configuration, one row per step.
+-------------------------------------------------------------------------------
+CREATE VIEW dunning.scenario_overview AS
+SELECT p.name AS profile,
+       p.priority,
+       sc.audience,
+       sc.enabled AS scenario_enabled,
+       sc.infinite,
+       st.step,
+       st.enabled,
+       st.days,
+       CASE st.step
+           WHEN 'pre_due' THEN 'before due date'
+           WHEN 'R1' THEN 'after due date'
+           WHEN 'thanks' THEN 'after settlement'
+           ELSE 'after previous reminder'
+       END AS counted_from,
+       st.media,
+       t.name AS template,
+       st.auto_send,
+       sc.scenario_id,
+       p.profile_id
+FROM dunning.profile p
+JOIN dunning.scenario sc ON sc.profile_id = p.profile_id
+JOIN dunning.step st ON st.scenario_id = sc.scenario_id
+LEFT JOIN dunning.template t ON t.template_id = st.template_id;
+COMMENT ON VIEW dunning.scenario_overview IS
+    'every step of every scenario with its profile, offset and template, for review';
+
+-------------------------------------------------------------------------------
+-- Defaults (seed 001: templates, scenarios and a Standard profile at install).
+-- Templates go in before their guard trigger exists: builtin is true only for
+-- these rows.
+-------------------------------------------------------------------------------
+INSERT INTO dunning.settings DEFAULT VALUES;
+
+INSERT INTO dunning.template (name, media, language, subject, body, builtin) VALUES
+('pre_due', 'email', 'fr',
+ 'Rappel : échéance prochaine de vos factures',
+ E'Bonjour,\n\nNous vous rappelons que les factures suivantes arrivent prochainement à échéance :\n\n{{entries}}\n\nTotal : {{totals}}\n\nSi votre règlement est déjà en cours, merci de ne pas tenir compte de ce message.\n\nCordialement,\nLe service comptabilité', true),
+('pre_due', 'email', 'en',
+ 'Reminder: invoices falling due soon',
+ E'Hello,\n\nThis is a courtesy reminder that the following invoices fall due soon:\n\n{{entries}}\n\nTotal: {{totals}}\n\nIf your payment is already on its way, please disregard this message.\n\nKind regards,\nAccounts receivable', true),
+('reminder', 'email', 'fr',
+ 'Relance {{level}} : factures échues',
+ E'Bonjour,\n\nSauf erreur de notre part, les factures suivantes restent impayées à ce jour :\n\n{{entries}}\n\nTotal dû : {{totals}}\n\nNous vous remercions de bien vouloir procéder à leur règlement dans les meilleurs délais.\n\nCordialement,\nLe service comptabilité', true),
+('reminder', 'email', 'en',
+ 'Reminder {{level}}: overdue invoices',
+ E'Hello,\n\nAccording to our records, the following invoices remain unpaid:\n\n{{entries}}\n\nAmount due: {{totals}}\n\nWe would be grateful if you could settle them at your earliest convenience.\n\nKind regards,\nAccounts receivable', true),
+('reminder_letter', 'letter', 'fr',
+ 'Relance {{level}} : factures échues',
+ E'{{customer_name}}\n\nMadame, Monsieur,\n\nSauf erreur de notre part, les factures suivantes restent impayées à ce jour :\n\n{{entries}}\n\nTotal dû : {{totals}}\n\nNous vous prions de bien vouloir procéder à leur règlement dans les meilleurs délais.\n\nVeuillez agréer nos salutations distinguées.\n\nLe service comptabilité', true),
+('reminder_letter', 'letter', 'en',
+ 'Reminder {{level}}: overdue invoices',
+ E'{{customer_name}}\n\nDear Sir or Madam,\n\nAccording to our records, the following invoices remain unpaid:\n\n{{entries}}\n\nAmount due: {{totals}}\n\nPlease settle them at your earliest convenience.\n\nYours faithfully,\nAccounts receivable', true),
+('formal_notice', 'letter', 'fr',
+ 'Mise en demeure de payer',
+ E'{{customer_name}}\n\nMadame, Monsieur,\n\nMalgré nos précédentes relances, les factures suivantes restent impayées :\n\n{{entries}}\n\nTotal dû : {{totals}}\n\nNous vous mettons en demeure de régler cette somme sous huit jours à réception de la présente, faute de quoi nous engagerons une procédure de recouvrement.\n\nVeuillez agréer nos salutations distinguées.\n\nLe service comptabilité', true),
+('formal_notice', 'letter', 'en',
+ 'Formal notice to pay',
+ E'{{customer_name}}\n\nDear Sir or Madam,\n\nDespite our previous reminders, the following invoices remain unpaid:\n\n{{entries}}\n\nAmount due: {{totals}}\n\nWe hereby give you formal notice to pay this amount within eight days of receipt of this letter, failing which we will start collection proceedings.\n\nYours faithfully,\nAccounts receivable', true),
+('thanks', 'email', 'fr',
+ 'Merci pour votre règlement',
+ E'Bonjour,\n\nNous avons bien reçu votre règlement des factures suivantes et vous en remercions :\n\n{{entries}}\n\nCordialement,\nLe service comptabilité', true),
+('thanks', 'email', 'en',
+ 'Thank you for your payment',
+ E'Hello,\n\nWe have received your payment of the following invoices, thank you:\n\n{{entries}}\n\nKind regards,\nAccounts receivable', true);
+
+CREATE TRIGGER template_guard BEFORE INSERT OR UPDATE OR DELETE ON dunning.template
+    FOR EACH ROW EXECUTE FUNCTION dunning.template_guard();
+
+INSERT INTO dunning.profile (name, priority) VALUES ('Standard', 1000);
+
+-- Steps of Standard (seed 004): with email, pre-due J-5, R1 J+5 and R2 +15
+-- by email, R3 +30 by letter, thanks J+3; without email, R1 J+5 and R2 +15
+-- by letter, R3 +30 by phone.  French templates; a customer's language picks
+-- the sibling template of the same name.
+UPDATE dunning.step st
+   SET enabled = true, days = d.days, media = d.media::dunning.media,
+       template_id = (SELECT t.template_id FROM dunning.template t
+                      WHERE t.name = d.template AND t.language = 'fr')
+  FROM dunning.scenario sc,
+       (VALUES ('with_email', 'pre_due', 5, 'email', 'pre_due'),
+               ('with_email', 'R1', 5, 'email', 'reminder'),
+               ('with_email', 'R2', 15, 'email', 'reminder'),
+               ('with_email', 'R3', 30, 'letter', 'formal_notice'),
+               ('with_email', 'thanks', 3, 'email', 'thanks'),
+               ('without_email', 'R1', 5, 'letter', 'reminder_letter'),
+               ('without_email', 'R2', 15, 'letter', 'reminder_letter'),
+               ('without_email', 'R3', 30, 'phone', NULL))
+       AS d (audience, step, days, media, template)
+ WHERE sc.scenario_id = st.scenario_id
+   AND sc.profile_id = (SELECT p.profile_id FROM dunning.profile p WHERE p.name = 'Standard')
+   AND sc.audience = d.audience::dunning.audience
+   AND st.step = d.step::dunning.step_name;
+
+UPDATE dunning.scenario SET enabled = true
+ WHERE profile_id = (SELECT p.profile_id FROM dunning.profile p WHERE p.name = 'Standard');
+
+-------------------------------------------------------------------------------
+-- pg_dump keeps configuration and ledger rows (and the sequences' positions).
+-------------------------------------------------------------------------------
+SELECT pg_catalog.pg_extension_config_dump('dunning.settings', '');
+SELECT pg_catalog.pg_extension_config_dump('dunning.template', '');
+SELECT pg_catalog.pg_extension_config_dump('dunning.template_id_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('dunning.profile', '');
+SELECT pg_catalog.pg_extension_config_dump('dunning.profile_id_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('dunning.scenario', '');
+SELECT pg_catalog.pg_extension_config_dump('dunning.scenario_id_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('dunning.step', '');
+SELECT pg_catalog.pg_extension_config_dump('dunning.customer', '');
+SELECT pg_catalog.pg_extension_config_dump('dunning.entry', '');
+
+-------------------------------------------------------------------------------
+-- Privileges: nothing for PUBLIC; each role gets what the spec gives it.
+--   dunning_admin      configuration and the default ledger tables
+--   dunning_collector  reads configuration and ledger (proposals come later)
+--   dunning_sender     the outbox only (nothing to reach yet)
+--   dunning_reader     reporting views only (the level type to read them)
+-------------------------------------------------------------------------------
+REVOKE ALL ON SCHEMA dunning FROM PUBLIC;
+REVOKE ALL ON ALL TABLES IN SCHEMA dunning FROM PUBLIC;
+REVOKE ALL ON ALL SEQUENCES IN SCHEMA dunning FROM PUBLIC;
+REVOKE ALL ON ALL FUNCTIONS IN SCHEMA dunning FROM PUBLIC;
+REVOKE ALL ON TYPE dunning.level, dunning.step_name, dunning.media,
+                   dunning.audience, dunning.grouping_mode FROM PUBLIC;
+
+GRANT USAGE ON SCHEMA dunning
+    TO dunning_admin, dunning_collector, dunning_sender, dunning_reader;
+GRANT USAGE ON TYPE dunning.level
+    TO dunning_admin, dunning_collector, dunning_sender, dunning_reader;
+GRANT USAGE ON TYPE dunning.step_name, dunning.media, dunning.audience, dunning.grouping_mode
+    TO dunning_admin, dunning_collector, dunning_reader;
+GRANT EXECUTE ON FUNCTION
+    dunning.level_in(cstring), dunning.level_out(dunning.level),
+    dunning.level_recv(internal), dunning.level_send(dunning.level),
+    dunning.level_eq(dunning.level, dunning.level), dunning.level_ne(dunning.level, dunning.level),
+    dunning.level_lt(dunning.level, dunning.level), dunning.level_le(dunning.level, dunning.level),
+    dunning.level_gt(dunning.level, dunning.level), dunning.level_ge(dunning.level, dunning.level),
+    dunning.level_cmp(dunning.level, dunning.level), dunning.level_sortsupport(internal),
+    dunning.level_hash(dunning.level), dunning.level_hash_extended(dunning.level, bigint),
+    dunning.level_smaller(dunning.level, dunning.level), dunning.level_larger(dunning.level, dunning.level),
+    dunning.min(dunning.level), dunning.max(dunning.level),
+    dunning.level_to_int4(dunning.level), dunning.int4_to_level(integer)
+    TO dunning_admin, dunning_collector, dunning_sender, dunning_reader;
+
+GRANT SELECT, UPDATE ON dunning.settings TO dunning_admin;
+GRANT SELECT, INSERT, UPDATE, DELETE
+    ON dunning.template, dunning.profile, dunning.scenario, dunning.step,
+       dunning.customer, dunning.entry
+    TO dunning_admin;
+GRANT TRUNCATE ON dunning.customer, dunning.entry TO dunning_admin;
+GRANT USAGE, SELECT ON dunning.template_id_seq, dunning.profile_id_seq, dunning.scenario_id_seq
+    TO dunning_admin;
+GRANT SELECT ON dunning.scenario_overview, dunning.ledger_contract TO dunning_admin;
+GRANT EXECUTE ON FUNCTION
+    dunning.criteria_check(jsonb), dunning.check_ledger_relation(regclass, text),
+    dunning.attach(regclass, regclass), dunning.detach(),
+    dunning.create_profile(text, integer, jsonb, text)
+    TO dunning_admin;
+
+GRANT SELECT
+    ON dunning.settings, dunning.template, dunning.profile, dunning.scenario, dunning.step,
+       dunning.customer, dunning.entry, dunning.scenario_overview
+    TO dunning_collector;
