@@ -14,7 +14,7 @@ EXTRA_CLEAN = dunning--$(EXTVERSION).sql
 
 # pg_regress: sql/NAME.sql against expected/NAME.out, in a fresh database
 # where the extension is already created.
-REGRESS = level ledger config_errors security
+REGRESS = level security
 REGRESS_OPTS = --load-extension=dunning
 
 # Isolation specs live in test/isolation/{specs,expected}.

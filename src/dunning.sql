@@ -79,29 +79,33 @@ CREATE FUNCTION dunning.level_smaller(dunning.level, dunning.level) RETURNS dunn
 CREATE FUNCTION dunning.level_larger(dunning.level, dunning.level) RETURNS dunning.level
     LANGUAGE internal IMMUTABLE STRICT PARALLEL SAFE AS 'int2larger';
 
-CREATE OPERATOR dunning.= (
+-- The operators and the min/max aggregates live in pg_catalog, which every
+-- search_path includes, so that a reporting tool can write level >= 'R2' or
+-- max(level) without putting schema dunning on its path.  They only take
+-- dunning.level arguments, so they cannot capture another type's calls.
+CREATE OPERATOR pg_catalog.= (
     LEFTARG = dunning.level, RIGHTARG = dunning.level, FUNCTION = dunning.level_eq,
-    COMMUTATOR = OPERATOR(dunning.=), NEGATOR = OPERATOR(dunning.<>),
+    COMMUTATOR = OPERATOR(pg_catalog.=), NEGATOR = OPERATOR(pg_catalog.<>),
     RESTRICT = pg_catalog.eqsel, JOIN = pg_catalog.eqjoinsel, HASHES, MERGES);
-CREATE OPERATOR dunning.<> (
+CREATE OPERATOR pg_catalog.<> (
     LEFTARG = dunning.level, RIGHTARG = dunning.level, FUNCTION = dunning.level_ne,
-    COMMUTATOR = OPERATOR(dunning.<>), NEGATOR = OPERATOR(dunning.=),
+    COMMUTATOR = OPERATOR(pg_catalog.<>), NEGATOR = OPERATOR(pg_catalog.=),
     RESTRICT = pg_catalog.neqsel, JOIN = pg_catalog.neqjoinsel);
-CREATE OPERATOR dunning.< (
+CREATE OPERATOR pg_catalog.< (
     LEFTARG = dunning.level, RIGHTARG = dunning.level, FUNCTION = dunning.level_lt,
-    COMMUTATOR = OPERATOR(dunning.>), NEGATOR = OPERATOR(dunning.>=),
+    COMMUTATOR = OPERATOR(pg_catalog.>), NEGATOR = OPERATOR(pg_catalog.>=),
     RESTRICT = pg_catalog.scalarltsel, JOIN = pg_catalog.scalarltjoinsel);
-CREATE OPERATOR dunning.<= (
+CREATE OPERATOR pg_catalog.<= (
     LEFTARG = dunning.level, RIGHTARG = dunning.level, FUNCTION = dunning.level_le,
-    COMMUTATOR = OPERATOR(dunning.>=), NEGATOR = OPERATOR(dunning.>),
+    COMMUTATOR = OPERATOR(pg_catalog.>=), NEGATOR = OPERATOR(pg_catalog.>),
     RESTRICT = pg_catalog.scalarlesel, JOIN = pg_catalog.scalarlejoinsel);
-CREATE OPERATOR dunning.> (
+CREATE OPERATOR pg_catalog.> (
     LEFTARG = dunning.level, RIGHTARG = dunning.level, FUNCTION = dunning.level_gt,
-    COMMUTATOR = OPERATOR(dunning.<), NEGATOR = OPERATOR(dunning.<=),
+    COMMUTATOR = OPERATOR(pg_catalog.<), NEGATOR = OPERATOR(pg_catalog.<=),
     RESTRICT = pg_catalog.scalargtsel, JOIN = pg_catalog.scalargtjoinsel);
-CREATE OPERATOR dunning.>= (
+CREATE OPERATOR pg_catalog.>= (
     LEFTARG = dunning.level, RIGHTARG = dunning.level, FUNCTION = dunning.level_ge,
-    COMMUTATOR = OPERATOR(dunning.<=), NEGATOR = OPERATOR(dunning.<),
+    COMMUTATOR = OPERATOR(pg_catalog.<=), NEGATOR = OPERATOR(pg_catalog.<),
     RESTRICT = pg_catalog.scalargesel, JOIN = pg_catalog.scalargejoinsel);
 
 -- One operator family for btree and hash, as contrib/isn does.
@@ -110,26 +114,26 @@ CREATE OPERATOR FAMILY dunning.level_ops USING hash;
 
 CREATE OPERATOR CLASS dunning.level_ops
     DEFAULT FOR TYPE dunning.level USING btree FAMILY dunning.level_ops AS
-        OPERATOR 1 dunning.<,
-        OPERATOR 2 dunning.<=,
-        OPERATOR 3 dunning.=,
-        OPERATOR 4 dunning.>=,
-        OPERATOR 5 dunning.>,
+        OPERATOR 1 pg_catalog.<,
+        OPERATOR 2 pg_catalog.<=,
+        OPERATOR 3 pg_catalog.=,
+        OPERATOR 4 pg_catalog.>=,
+        OPERATOR 5 pg_catalog.>,
         FUNCTION 1 dunning.level_cmp(dunning.level, dunning.level),
         FUNCTION 2 dunning.level_sortsupport(internal);
 
 CREATE OPERATOR CLASS dunning.level_ops
     DEFAULT FOR TYPE dunning.level USING hash FAMILY dunning.level_ops AS
-        OPERATOR 1 dunning.=,
+        OPERATOR 1 pg_catalog.=,
         FUNCTION 1 dunning.level_hash(dunning.level),
         FUNCTION 2 dunning.level_hash_extended(dunning.level, bigint);
 
-CREATE AGGREGATE dunning.min(dunning.level) (
+CREATE AGGREGATE pg_catalog.min(dunning.level) (
     SFUNC = dunning.level_smaller, STYPE = dunning.level,
-    SORTOP = OPERATOR(dunning.<), COMBINEFUNC = dunning.level_smaller, PARALLEL = SAFE);
-CREATE AGGREGATE dunning.max(dunning.level) (
+    SORTOP = OPERATOR(pg_catalog.<), COMBINEFUNC = dunning.level_smaller, PARALLEL = SAFE);
+CREATE AGGREGATE pg_catalog.max(dunning.level) (
     SFUNC = dunning.level_larger, STYPE = dunning.level,
-    SORTOP = OPERATOR(dunning.>), COMBINEFUNC = dunning.level_larger, PARALLEL = SAFE);
+    SORTOP = OPERATOR(pg_catalog.>), COMBINEFUNC = dunning.level_larger, PARALLEL = SAFE);
 
 -- Casts to and from integer use the level number: none = -1, P = 0, Rk = k.
 CREATE FUNCTION dunning.level_to_int4(dunning.level) RETURNS integer
@@ -587,7 +591,7 @@ BEGIN
                 NEW.name, NEW.language
             USING ERRCODE = 'check_violation';
     END IF;
-    IF NEW.media = 'email' AND pg_catalog.btrim(pg_catalog.coalesce(NEW.subject, '')) = '' THEN
+    IF NEW.media = 'email' AND pg_catalog.btrim(COALESCE(NEW.subject, '')) = '' THEN
         RAISE EXCEPTION 'subject of email template "%" (%) must not be empty', NEW.name, NEW.language
             USING ERRCODE = 'check_violation';
     END IF;
@@ -784,7 +788,7 @@ BEGIN
         SELECT t.media INTO template_media FROM dunning.template t WHERE t.template_id = NEW.template_id;
         IF FOUND AND template_media IS DISTINCT FROM NEW.media THEN
             RAISE EXCEPTION 'template_id % of step % is a % template, but the step''s media is %',
-                    NEW.template_id, NEW.step, template_media, pg_catalog.coalesce(NEW.media::text, 'not set')
+                    NEW.template_id, NEW.step, template_media, COALESCE(NEW.media::text, 'not set')
                 USING ERRCODE = 'check_violation';
         END IF;
     END IF;
@@ -1026,7 +1030,7 @@ GRANT EXECUTE ON FUNCTION
     dunning.level_cmp(dunning.level, dunning.level), dunning.level_sortsupport(internal),
     dunning.level_hash(dunning.level), dunning.level_hash_extended(dunning.level, bigint),
     dunning.level_smaller(dunning.level, dunning.level), dunning.level_larger(dunning.level, dunning.level),
-    dunning.min(dunning.level), dunning.max(dunning.level),
+    pg_catalog.min(dunning.level), pg_catalog.max(dunning.level),
     dunning.level_to_int4(dunning.level), dunning.int4_to_level(integer)
     TO dunning_admin, dunning_collector, dunning_sender, dunning_reader;
 
