@@ -467,11 +467,17 @@ COMMENT ON FUNCTION dunning.check_ledger_relation(regclass, text) IS
     'raises an error unless the relation offers every column of the named contract (customers or entries)';
 
 CREATE FUNCTION dunning.attach(customers regclass, entries regclass) RETURNS void
-    LANGUAGE sql
+    LANGUAGE plpgsql
     SET search_path = pg_catalog, pg_temp
-BEGIN ATOMIC
+AS $$
+BEGIN
+    -- Checked here even when the relations are the ones already attached
+    -- (the settings trigger checks only a change): they may have changed.
+    PERFORM dunning.check_ledger_relation(customers, 'customers');
+    PERFORM dunning.check_ledger_relation(entries, 'entries');
     UPDATE dunning.settings SET customer_source = customers, entry_source = entries;
-END;
+END
+$$;
 COMMENT ON FUNCTION dunning.attach(regclass, regclass) IS
     'points the planner at the DBA''s own customers and entries relations, after checking their columns';
 
@@ -484,6 +490,36 @@ BEGIN ATOMIC
 END;
 COMMENT ON FUNCTION dunning.detach() IS
     'points the planner back at the default tables dunning.customer and dunning.entry';
+
+-- An attached relation cannot be dropped while attached: regclass records no
+-- dependency, and a dangling OID would break the next run and a restore.
+-- SECURITY DEFINER because it fires on every DROP in the database, whoever
+-- issues it, and reads dunning.settings.
+CREATE FUNCTION dunning.protect_attached_relations() RETURNS event_trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    dropped record;
+BEGIN
+    IF pg_catalog.to_regclass('dunning.settings') IS NULL THEN
+        RETURN;   -- the extension itself is being dropped
+    END IF;
+    FOR dropped IN
+        SELECT o.object_identity
+        FROM pg_catalog.pg_event_trigger_dropped_objects() AS o
+        WHERE o.classid = 'pg_catalog.pg_class'::pg_catalog.regclass AND o.objsubid = 0
+          AND o.objid IN (SELECT s.customer_source FROM dunning.settings s
+                          UNION ALL SELECT s.entry_source FROM dunning.settings s)
+    LOOP
+        RAISE EXCEPTION 'cannot drop % because dunning reads it as a ledger relation', dropped.object_identity
+            USING ERRCODE = 'dependent_objects_still_exist',
+                  HINT = 'Run SELECT dunning.detach(), or attach other relations, first.';
+    END LOOP;
+END
+$$;
+CREATE EVENT TRIGGER dunning_protect_attached_relations ON sql_drop
+    EXECUTE FUNCTION dunning.protect_attached_relations();
 
 -------------------------------------------------------------------------------
 -- Guards: one trigger function per configuration table, raising errors that
@@ -1012,6 +1048,7 @@ REVOKE ALL ON SCHEMA dunning FROM PUBLIC;
 REVOKE ALL ON ALL TABLES IN SCHEMA dunning FROM PUBLIC;
 REVOKE ALL ON ALL SEQUENCES IN SCHEMA dunning FROM PUBLIC;
 REVOKE ALL ON ALL FUNCTIONS IN SCHEMA dunning FROM PUBLIC;
+REVOKE ALL ON FUNCTION pg_catalog.min(dunning.level), pg_catalog.max(dunning.level) FROM PUBLIC;
 REVOKE ALL ON TYPE dunning.level, dunning.step_name, dunning.media,
                    dunning.audience, dunning.grouping_mode FROM PUBLIC;
 
