@@ -611,7 +611,7 @@ CREATE FUNCTION dunning.refuse_truncate() RETURNS trigger
     SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
-    RAISE EXCEPTION 'dunning.% cannot be truncated: delete the rows you mean instead', TG_TABLE_NAME
+    RAISE EXCEPTION 'dunning.% cannot be truncated: it holds rows that ship with the extension', TG_TABLE_NAME
         USING ERRCODE = 'restrict_violation';
 END
 $$;
@@ -650,7 +650,7 @@ BEGIN
         RAISE EXCEPTION 'media of template "%" must be email or letter, got %', NEW.name, NEW.media
             USING ERRCODE = 'check_violation';
     END IF;
-    IF pg_catalog.btrim(NEW.name) = '' THEN
+    IF NEW.name !~ '\S' THEN
         RAISE EXCEPTION 'name of a template must not be blank'
             USING ERRCODE = 'check_violation';
     END IF;
@@ -659,11 +659,11 @@ BEGIN
                 NEW.name, NEW.language
             USING ERRCODE = 'check_violation';
     END IF;
-    IF NEW.media = 'email' AND pg_catalog.btrim(COALESCE(NEW.subject, '')) = '' THEN
+    IF NEW.media = 'email' AND COALESCE(NEW.subject, '') !~ '\S' THEN
         RAISE EXCEPTION 'subject of email template "%" (%) must not be empty', NEW.name, NEW.language
             USING ERRCODE = 'check_violation';
     END IF;
-    IF pg_catalog.btrim(NEW.body) = '' THEN
+    IF NEW.body !~ '\S' THEN
         RAISE EXCEPTION 'body of template "%" (%) must not be empty', NEW.name, NEW.language
             USING ERRCODE = 'check_violation';
     END IF;
@@ -707,7 +707,7 @@ BEGIN
         RAISE EXCEPTION 'profile Standard cannot be renamed to "%"', NEW.name
             USING ERRCODE = 'check_violation';
     END IF;
-    IF pg_catalog.btrim(NEW.name) = '' THEN
+    IF NEW.name !~ '\S' THEN
         RAISE EXCEPTION 'name of a profile must not be blank'
             USING ERRCODE = 'check_violation';
     END IF;
@@ -1121,7 +1121,7 @@ GRANT SELECT ON dunning.scenario_overview, dunning.ledger_contract TO dunning_ad
 GRANT EXECUTE ON FUNCTION
     dunning.criteria_check(jsonb), dunning.check_ledger_relation(regclass, text),
     dunning.attach(regclass, regclass), dunning.detach(),
-    dunning.create_profile(text, integer, jsonb, text)
+    dunning.create_profile(text, integer, jsonb, text), dunning.restoring()
     TO dunning_admin;
 
 GRANT SELECT

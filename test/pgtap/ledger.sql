@@ -11,7 +11,8 @@
 -- the caller cannot read, the same through a direct UPDATE of
 -- dunning.settings, and that dunning.detach() goes back to the defaults.
 BEGIN;
-SELECT plan(99);
+SET client_min_messages = warning;
+SELECT plan(101);
 
 -------------------------------------------------------------------------------
 -- dunning.customer
@@ -390,11 +391,25 @@ GRANT USAGE ON SCHEMA compta TO dunning_admin;
 GRANT SELECT ON compta.v_dunning_customers, compta.v_dunning_entries TO dunning_admin;
 SET ROLE dunning_admin;
 SELECT throws_ok($$SELECT dunning.attach('compta.clients_confidentiel', 'compta.v_dunning_entries')$$,
-                 '42501', 'permission denied: dunning_admin cannot read customers relation compta.clients_confidentiel',
+                 '42501', 'permission denied: dunning_admin cannot read column "customer_id" of customers relation compta.clients_confidentiel',
                  'a customers table dunning_admin cannot SELECT is refused');
 SELECT throws_ok($$UPDATE dunning.settings SET entry_source = 'compta.ecritures'$$,
                  '42703', 'entries relation compta.ecritures has no column "entry_id"',
                  'dunning_admin updating entry_source directly meets the same check');
+RESET ROLE;
+-- Column privileges count: every contract column must be readable, the others need not.
+ALTER TABLE compta.clients_confidentiel ADD COLUMN notes_internes text;
+GRANT SELECT (customer_id, name, email, language, collector, profile, stop_dunning, in_dispute)
+   ON compta.clients_confidentiel TO dunning_admin;
+SET ROLE dunning_admin;
+SELECT throws_ok($$SELECT dunning.attach('compta.clients_confidentiel', 'compta.v_dunning_entries')$$,
+                 '42501', 'permission denied: dunning_admin cannot read column "attributes" of customers relation compta.clients_confidentiel',
+                 'a customers table with one contract column unreadable is refused, naming it');
+RESET ROLE;
+GRANT SELECT (attributes) ON compta.clients_confidentiel TO dunning_admin;
+SET ROLE dunning_admin;
+SELECT lives_ok($$SELECT dunning.attach('compta.clients_confidentiel', 'compta.v_dunning_entries')$$,
+                'readable contract columns suffice, an unreadable extra column does not matter');
 SELECT lives_ok($$SELECT dunning.attach('compta.v_dunning_customers', 'compta.v_dunning_entries')$$,
                 'dunning_admin attaches the views it may read');
 SELECT lives_ok('SELECT dunning.detach()', 'dunning_admin detaches');

@@ -10,7 +10,7 @@
 -- senders and readers see no configuration or ledger but can use
 -- dunning.level.
 BEGIN;
-SELECT plan(187);
+SELECT plan(182);
 
 -------------------------------------------------------------------------------
 -- The roles.
@@ -133,19 +133,14 @@ SELECT is_empty(
 -------------------------------------------------------------------------------
 SELECT sequence_privs_are('dunning', 'template_id_seq', 'dunning_admin', ARRAY['USAGE', 'SELECT']);
 SELECT sequence_privs_are('dunning', 'profile_id_seq', 'dunning_admin', ARRAY['USAGE', 'SELECT']);
-SELECT sequence_privs_are('dunning', 'scenario_id_seq', 'dunning_admin', ARRAY['USAGE', 'SELECT']);
 SELECT sequence_privs_are('dunning', 'template_id_seq', 'dunning_collector', ARRAY[]::name[]);
 SELECT sequence_privs_are('dunning', 'profile_id_seq', 'dunning_collector', ARRAY[]::name[]);
-SELECT sequence_privs_are('dunning', 'scenario_id_seq', 'dunning_collector', ARRAY[]::name[]);
 SELECT sequence_privs_are('dunning', 'template_id_seq', 'dunning_sender', ARRAY[]::name[]);
 SELECT sequence_privs_are('dunning', 'profile_id_seq', 'dunning_sender', ARRAY[]::name[]);
-SELECT sequence_privs_are('dunning', 'scenario_id_seq', 'dunning_sender', ARRAY[]::name[]);
 SELECT sequence_privs_are('dunning', 'template_id_seq', 'dunning_reader', ARRAY[]::name[]);
 SELECT sequence_privs_are('dunning', 'profile_id_seq', 'dunning_reader', ARRAY[]::name[]);
-SELECT sequence_privs_are('dunning', 'scenario_id_seq', 'dunning_reader', ARRAY[]::name[]);
 SELECT sequence_privs_are('dunning', 'template_id_seq', 'public', ARRAY[]::name[]);
 SELECT sequence_privs_are('dunning', 'profile_id_seq', 'public', ARRAY[]::name[]);
-SELECT sequence_privs_are('dunning', 'scenario_id_seq', 'public', ARRAY[]::name[]);
 
 -------------------------------------------------------------------------------
 -- Types: level for all four roles, the value lists for all but the sender.
@@ -277,8 +272,9 @@ SELECT set_eq(
              ('dunning.check_ledger_relation(relation regclass, contract text)'),
              ('dunning.attach(customers regclass, entries regclass)'),
              ('dunning.detach()'),
-             ('dunning.create_profile(name text, priority integer, criteria jsonb, copy_from text)')$$,
-    'dunning_admin may execute the level functions and the five configuration functions, no trigger function'
+             ('dunning.create_profile(name text, priority integer, criteria jsonb, copy_from text)'),
+             ('dunning.restoring()')$$,
+    'dunning_admin may execute the level functions and the six configuration functions, no trigger function'
 );
 
 -------------------------------------------------------------------------------
