@@ -6,7 +6,9 @@ EXTVERSION = $(shell sed -n "s/^default_version[[:space:]]*=[[:space:]]*'\([^']*
 MODULE_big = dunning
 OBJS = \
 	src/dunning.o \
-	src/level.o
+	src/level.o \
+	src/schedule.o \
+	src/steps.o
 
 # One source script, built into the versioned install script.
 DATA_built = dunning--$(EXTVERSION).sql
@@ -14,7 +16,7 @@ EXTRA_CLEAN = dunning--$(EXTVERSION).sql
 
 # pg_regress: sql/NAME.sql against expected/NAME.out, in a fresh database
 # where the extension is already created.
-REGRESS = level security
+REGRESS = level schedule security
 REGRESS_OPTS = --load-extension=dunning
 
 # Isolation specs live in test/isolation/{specs,expected}.

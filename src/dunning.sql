@@ -149,6 +149,55 @@ COMMENT ON FUNCTION dunning.int4_to_level(integer) IS
     'level of a level number (-1 none, 0 P, 1..7 R1..R7); other numbers are refused';
 
 -------------------------------------------------------------------------------
+-- dunning.steps: a scenario's enabled steps and days packed into one
+-- fixed-size value (see src/steps.h), so that the per-entry rule functions
+-- read no table.  Text form: pre_due:5,R1:5,R2:15,R3:30,thanks:3[,infinite].
+-------------------------------------------------------------------------------
+CREATE TYPE dunning.steps;
+
+CREATE FUNCTION dunning.steps_in(cstring) RETURNS dunning.steps
+    AS 'MODULE_PATHNAME', 'dunning_steps_in'
+    LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION dunning.steps_out(dunning.steps) RETURNS cstring
+    AS 'MODULE_PATHNAME', 'dunning_steps_out'
+    LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION dunning.steps_recv(internal) RETURNS dunning.steps
+    AS 'MODULE_PATHNAME', 'dunning_steps_recv'
+    LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION dunning.steps_send(dunning.steps) RETURNS bytea
+    AS 'MODULE_PATHNAME', 'dunning_steps_send'
+    LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE TYPE dunning.steps (
+    INPUT = dunning.steps_in,
+    OUTPUT = dunning.steps_out,
+    RECEIVE = dunning.steps_recv,
+    SEND = dunning.steps_send,
+    INTERNALLENGTH = 20,
+    ALIGNMENT = int2,
+    STORAGE = plain
+);
+COMMENT ON TYPE dunning.steps IS
+    'a scenario''s enabled steps with their days, and whether it is infinite, packed';
+
+-- The rules for one entry (src/schedule.c).
+CREATE FUNCTION dunning.next_level(steps dunning.steps, level dunning.level, due_date date,
+                                   as_of date, is_credit boolean)
+    RETURNS dunning.level
+    AS 'MODULE_PATHNAME', 'dunning_next_level'
+    LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION dunning.next_level(dunning.steps, dunning.level, date, date, boolean) IS
+    'level of the next reminder of an entry, NULL when none comes (P only for a debit whose due date is ahead of as_of)';
+
+CREATE FUNCTION dunning.next_due_on(steps dunning.steps, level dunning.level, next_level dunning.level,
+                                    due_date date, last_dunned_on date)
+    RETURNS date
+    AS 'MODULE_PATHNAME', 'dunning_next_due_on'
+    LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION dunning.next_due_on(dunning.steps, dunning.level, dunning.level, date, date) IS
+    'date the next reminder of an entry falls due: P due_date - days, first reminder due_date + days, later ones last_dunned_on + days';
+
+-------------------------------------------------------------------------------
 -- Value lists of the configuration.  Enums refuse a bad value with SQLSTATE
 -- 22P02 and quote it: invalid input value for enum dunning.media: "fax".
 -------------------------------------------------------------------------------
@@ -990,6 +1039,22 @@ LEFT JOIN dunning.template t ON t.template_id = st.template_id;
 COMMENT ON VIEW dunning.scenario_overview IS
     'every step of every scenario with its profile, offset and template, for review';
 
+-- Each scenario's steps packed for the rule functions.
+CREATE VIEW dunning.scenario_steps AS
+SELECT sc.scenario_id,
+       sc.profile_id,
+       sc.audience,
+       sc.enabled,
+       pg_catalog.concat_ws(',',
+           pg_catalog.string_agg(st.step::text OPERATOR(pg_catalog.||) ':' OPERATOR(pg_catalog.||) st.days::text, ','
+                                 ORDER BY st.step) FILTER (WHERE st.enabled),
+           CASE WHEN sc.infinite THEN 'infinite' END)::dunning.steps AS steps
+FROM dunning.scenario sc
+JOIN dunning.step st ON st.scenario_id = sc.scenario_id
+GROUP BY sc.scenario_id;
+COMMENT ON VIEW dunning.scenario_steps IS
+    'each scenario''s enabled steps packed as dunning.steps, for dunning.next_level() and dunning.next_due_on()';
+
 -------------------------------------------------------------------------------
 -- Defaults (seed 001: templates, scenarios and a Standard profile at install).
 -- Templates go in before their guard trigger exists: builtin is true only for
@@ -1087,14 +1152,22 @@ REVOKE ALL ON ALL TABLES IN SCHEMA dunning FROM PUBLIC;
 REVOKE ALL ON ALL SEQUENCES IN SCHEMA dunning FROM PUBLIC;
 REVOKE ALL ON ALL FUNCTIONS IN SCHEMA dunning FROM PUBLIC;
 REVOKE ALL ON FUNCTION pg_catalog.min(dunning.level), pg_catalog.max(dunning.level) FROM PUBLIC;
-REVOKE ALL ON TYPE dunning.level, dunning.step_name, dunning.media,
+REVOKE ALL ON TYPE dunning.level, dunning.steps, dunning.step_name, dunning.media,
                    dunning.audience, dunning.grouping_mode FROM PUBLIC;
 
 GRANT USAGE ON SCHEMA dunning
     TO dunning_admin, dunning_collector, dunning_sender, dunning_reader;
 GRANT USAGE ON TYPE dunning.level
     TO dunning_admin, dunning_collector, dunning_sender, dunning_reader;
-GRANT USAGE ON TYPE dunning.step_name, dunning.media, dunning.audience, dunning.grouping_mode
+GRANT USAGE ON TYPE dunning.steps, dunning.step_name, dunning.media, dunning.audience,
+                   dunning.grouping_mode
+    TO dunning_admin, dunning_collector, dunning_reader;
+-- The rule functions, for reporting SQL too.
+GRANT EXECUTE ON FUNCTION
+    dunning.steps_in(cstring), dunning.steps_out(dunning.steps),
+    dunning.steps_recv(internal), dunning.steps_send(dunning.steps),
+    dunning.next_level(dunning.steps, dunning.level, date, date, boolean),
+    dunning.next_due_on(dunning.steps, dunning.level, dunning.level, date, date)
     TO dunning_admin, dunning_collector, dunning_reader;
 GRANT EXECUTE ON FUNCTION
     dunning.level_in(cstring), dunning.level_out(dunning.level),
@@ -1117,7 +1190,7 @@ GRANT SELECT, INSERT, UPDATE, DELETE
 GRANT TRUNCATE ON dunning.customer, dunning.entry TO dunning_admin;
 GRANT USAGE, SELECT ON dunning.template_id_seq, dunning.profile_id_seq
     TO dunning_admin;
-GRANT SELECT ON dunning.scenario_overview, dunning.ledger_contract TO dunning_admin;
+GRANT SELECT ON dunning.scenario_overview, dunning.scenario_steps, dunning.ledger_contract TO dunning_admin;
 GRANT EXECUTE ON FUNCTION
     dunning.criteria_check(jsonb), dunning.check_ledger_relation(regclass, text),
     dunning.attach(regclass, regclass), dunning.detach(),
@@ -1126,5 +1199,5 @@ GRANT EXECUTE ON FUNCTION
 
 GRANT SELECT
     ON dunning.settings, dunning.template, dunning.profile, dunning.scenario, dunning.step,
-       dunning.customer, dunning.entry, dunning.scenario_overview
+       dunning.customer, dunning.entry, dunning.scenario_overview, dunning.scenario_steps
     TO dunning_collector;

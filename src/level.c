@@ -60,14 +60,19 @@ CheckLevelNumber(int64 number, int errcode_value, const char *what)
 				 errdetail("Level numbers run from -1 (none) and 0 (P) to 7 (R7).")));
 }
 
+/* The name of a level, for output and messages. */
+const char *
+DunningLevelName(DunningLevel level)
+{
+	/* Only reachable through a corrupted datum, but never index blindly. */
+	CheckLevelNumber(level, ERRCODE_DATA_CORRUPTED, "stored value");
+	return level_names[level + 1];
+}
+
 Datum
 dunning_level_out(PG_FUNCTION_ARGS)
 {
-	DunningLevel level = PG_GETARG_DUNNING_LEVEL(0);
-
-	/* Only reachable through a corrupted datum, but never index blindly. */
-	CheckLevelNumber(level, ERRCODE_DATA_CORRUPTED, "stored value");
-	PG_RETURN_CSTRING(pstrdup(level_names[level + 1]));
+	PG_RETURN_CSTRING(pstrdup(DunningLevelName(PG_GETARG_DUNNING_LEVEL(0))));
 }
 
 /* Binary I/O: the level number as a 2-byte integer, re-validated on receipt. */

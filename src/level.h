@@ -17,6 +17,7 @@ typedef int16 DunningLevel;
 
 #define DUNNING_LEVEL_NONE	((DunningLevel) -1)
 #define DUNNING_LEVEL_P		((DunningLevel) 0)
+#define DUNNING_LEVEL_R1	((DunningLevel) 1)
 #define DUNNING_LEVEL_MAX	((DunningLevel) 7)	/* R7 */
 
 #define DunningLevelIsValid(l) \
@@ -26,5 +27,7 @@ typedef int16 DunningLevel;
 #define DunningLevelGetDatum(l)		Int16GetDatum(l)
 #define PG_GETARG_DUNNING_LEVEL(n)	DatumGetDunningLevel(PG_GETARG_DATUM(n))
 #define PG_RETURN_DUNNING_LEVEL(l)	return DunningLevelGetDatum(l)
+
+extern const char *DunningLevelName(DunningLevel level);
 
 #endif							/* DUNNING_LEVEL_H */

@@ -10,7 +10,7 @@
 -- senders and readers see no configuration or ledger but can use
 -- dunning.level.
 BEGIN;
-SELECT plan(182);
+SELECT plan(186);
 
 -------------------------------------------------------------------------------
 -- The roles.
@@ -65,6 +65,10 @@ SELECT table_privs_are('dunning', 'customer', 'dunning_admin', ARRAY['SELECT', '
 SELECT table_privs_are('dunning', 'entry', 'dunning_admin', ARRAY['SELECT', 'INSERT', 'UPDATE', 'DELETE', 'TRUNCATE']);
 SELECT table_privs_are('dunning', 'scenario_overview', 'dunning_admin', ARRAY['SELECT']);
 SELECT table_privs_are('dunning', 'ledger_contract', 'dunning_admin', ARRAY['SELECT']);
+SELECT table_privs_are('dunning', 'scenario_steps', 'dunning_admin', ARRAY['SELECT']);
+SELECT table_privs_are('dunning', 'scenario_steps', 'dunning_collector', ARRAY['SELECT']);
+SELECT table_privs_are('dunning', 'scenario_steps', 'dunning_sender', ARRAY[]::name[]);
+SELECT table_privs_are('dunning', 'scenario_steps', 'dunning_reader', ARRAY[]::name[]);
 
 -- dunning_collector: reads configuration and ledger, not the contract view.
 SELECT table_privs_are('dunning', 'settings', 'dunning_collector', ARRAY['SELECT']);
@@ -162,8 +166,10 @@ SELECT results_eq(
              ('dunning.media', 'dunning_admin'), ('dunning.media', 'dunning_collector'),
              ('dunning.media', 'dunning_reader'),
              ('dunning.step_name', 'dunning_admin'), ('dunning.step_name', 'dunning_collector'),
-             ('dunning.step_name', 'dunning_reader')$$,
-    'USAGE on the types of schema dunning: level for the four roles, the value lists for all but the sender, nothing for PUBLIC'
+             ('dunning.step_name', 'dunning_reader'),
+             ('dunning.steps', 'dunning_admin'), ('dunning.steps', 'dunning_collector'),
+             ('dunning.steps', 'dunning_reader')$$,
+    'USAGE on the types of schema dunning: level for the four roles, steps and the value lists for all but the sender, nothing for PUBLIC'
 );
 
 -------------------------------------------------------------------------------
@@ -240,6 +246,14 @@ INSERT INTO dunning_level_function VALUES
     ('pg_catalog.min(dunning.level)'), ('pg_catalog.max(dunning.level)'),
     ('dunning.level_to_int4(dunning.level)'), ('dunning.int4_to_level(integer)');
 
+-- The steps type and the rule functions: for reporting SQL, not for senders.
+CREATE TEMPORARY TABLE dunning_rule_function (signature text) ON COMMIT DROP;
+INSERT INTO dunning_rule_function VALUES
+    ('dunning.steps_in(cstring)'), ('dunning.steps_out(dunning.steps)'),
+    ('dunning.steps_recv(internal)'), ('dunning.steps_send(dunning.steps)'),
+    ('dunning.next_level(steps dunning.steps, level dunning.level, due_date date, as_of date, is_credit boolean)'),
+    ('dunning.next_due_on(steps dunning.steps, level dunning.level, next_level dunning.level, due_date date, last_dunned_on date)');
+
 SELECT is_empty(
     $$SELECT f.signature FROM dunning_function f
        WHERE pg_catalog.has_function_privilege('public', f.oid, 'EXECUTE')$$,
@@ -254,19 +268,21 @@ SELECT set_eq(
 SELECT set_eq(
     $$SELECT f.signature FROM dunning_function f
        WHERE pg_catalog.has_function_privilege('dunning_reader', f.oid, 'EXECUTE')$$,
-    $$SELECT signature FROM dunning_level_function$$,
-    'dunning_reader may execute the level functions and nothing else'
+    $$SELECT signature FROM dunning_level_function UNION ALL SELECT signature FROM dunning_rule_function$$,
+    'dunning_reader may execute the level and rule functions and nothing else'
 );
 SELECT set_eq(
     $$SELECT f.signature FROM dunning_function f
        WHERE pg_catalog.has_function_privilege('dunning_collector', f.oid, 'EXECUTE')$$,
-    $$SELECT signature FROM dunning_level_function$$,
-    'dunning_collector may execute the level functions and nothing else'
+    $$SELECT signature FROM dunning_level_function UNION ALL SELECT signature FROM dunning_rule_function$$,
+    'dunning_collector may execute the level and rule functions and nothing else'
 );
 SELECT set_eq(
     $$SELECT f.signature FROM dunning_function f
        WHERE pg_catalog.has_function_privilege('dunning_admin', f.oid, 'EXECUTE')$$,
     $$SELECT signature FROM dunning_level_function
+      UNION ALL
+      SELECT signature FROM dunning_rule_function
       UNION ALL
       VALUES ('dunning.criteria_check(criteria jsonb)'),
              ('dunning.check_ledger_relation(relation regclass, contract text)'),
@@ -274,7 +290,7 @@ SELECT set_eq(
              ('dunning.detach()'),
              ('dunning.create_profile(name text, priority integer, criteria jsonb, copy_from text)'),
              ('dunning.restoring()')$$,
-    'dunning_admin may execute the level functions and the six configuration functions, no trigger function'
+    'dunning_admin may execute the level and rule functions and the six configuration functions, no trigger function'
 );
 
 -------------------------------------------------------------------------------

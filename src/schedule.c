@@ -1,0 +1,153 @@
+/*
+ * schedule.c
+ *		The dunning rules for one ledger entry: which step comes next and on
+ *		which date it falls due (seeds 002 and 004).
+ *
+ * Both functions are IMMUTABLE and read nothing but their arguments, so the
+ * planner calls them once per open entry inside one INSERT ... SELECT, and
+ * reporting SQL can call them too.
+ *
+ * The rules, for an entry at level L in a scenario with packed steps S:
+ *	- pre-due (P) comes first for a debit entry at none whose due date is
+ *	  still ahead of the planning date; credit entries never get P;
+ *	- then the first enabled level above L: disabled levels are skipped;
+ *	- after the last enabled level, nothing more, unless the scenario is
+ *	  infinite: then the entry repeats its level;
+ *	- P falls due at due_date - days; the first reminder of an entry (L is
+ *	  none or P) at due_date + days; a later one, and every repetition, at
+ *	  the last reminder's execution date + days.
+ * An entry therefore moves at most one level per execution, however many
+ * days the planner missed.
+ */
+#include "postgres.h"
+
+#include "fmgr.h"
+#include "utils/date.h"
+
+#include "level.h"
+#include "steps.h"
+
+PG_FUNCTION_INFO_V1(dunning_next_level);
+PG_FUNCTION_INFO_V1(dunning_next_due_on);
+
+/* Position in DunningSteps of a level's step: P is pre_due, Rk is k. */
+static inline int
+LevelStep(DunningLevel level)
+{
+	return level == DUNNING_LEVEL_P ? STEP_PRE_DUE : (int) level;
+}
+
+/* The last enabled reminder level R1..R7, or none. */
+static DunningLevel
+LastReminderLevel(const DunningSteps *steps)
+{
+	int			k;
+
+	for (k = STEP_R7; k >= STEP_R1; k--)
+	{
+		if (StepEnabled(steps, k))
+			return (DunningLevel) k;
+	}
+	return DUNNING_LEVEL_NONE;
+}
+
+static DunningLevel
+NextLevel(const DunningSteps *steps, DunningLevel level, DateADT due_date,
+		  DateADT as_of, bool is_credit)
+{
+	DunningLevel last = LastReminderLevel(steps);
+	int			k;
+
+	if (level == DUNNING_LEVEL_NONE && !is_credit &&
+		StepEnabled(steps, STEP_PRE_DUE) && as_of < due_date)
+		return DUNNING_LEVEL_P;
+
+	for (k = Max(level + 1, DUNNING_LEVEL_R1); k <= STEP_R7; k++)
+	{
+		if (StepEnabled(steps, k))
+			return (DunningLevel) k;
+	}
+	/* Past the last enabled level: repeat it, only when infinite. */
+	if ((steps->flags & STEPS_INFINITE) && last != DUNNING_LEVEL_NONE && level >= last)
+		return level;
+	return DUNNING_LEVEL_NONE;
+}
+
+/* Adds days to a date; infinite dates stay infinite. */
+static DateADT
+AddDays(DateADT date, int days)
+{
+	DateADT		result;
+
+	if (DATE_NOT_FINITE(date))
+		return date;
+	result = date + days;
+	if (!IS_VALID_DATE(result))
+		ereport(ERROR,
+				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
+				 errmsg("date out of range")));
+	return result;
+}
+
+/*
+ * dunning.next_level(steps, level, due_date, as_of, is_credit): the level
+ * the entry's next reminder would bring it to, or NULL when nothing more
+ * comes.  A repetition under infinite dunning returns the entry's level.
+ */
+Datum
+dunning_next_level(PG_FUNCTION_ARGS)
+{
+	DunningSteps *steps = PG_GETARG_DUNNING_STEPS_P(0);
+	DunningLevel level = PG_GETARG_DUNNING_LEVEL(1);
+	DateADT		due_date = PG_GETARG_DATEADT(2);
+	DateADT		as_of = PG_GETARG_DATEADT(3);
+	bool		is_credit = PG_GETARG_BOOL(4);
+	DunningLevel next;
+
+	next = NextLevel(steps, level, due_date, as_of, is_credit);
+	if (next == DUNNING_LEVEL_NONE)
+		PG_RETURN_NULL();
+	PG_RETURN_DUNNING_LEVEL(next);
+}
+
+/*
+ * dunning.next_due_on(steps, level, next_level, due_date, last_dunned_on):
+ * the date the step bringing an entry from level to next_level falls due.
+ * Not strict: last_dunned_on is NULL until a reminder has been executed.
+ */
+Datum
+dunning_next_due_on(PG_FUNCTION_ARGS)
+{
+	DunningSteps *steps;
+	DunningLevel level;
+	DunningLevel next;
+	DunningLevel timed;
+	DateADT		due_date;
+	int			days;
+
+	if (PG_ARGISNULL(0) || PG_ARGISNULL(1) || PG_ARGISNULL(2) || PG_ARGISNULL(3))
+		PG_RETURN_NULL();
+	steps = PG_GETARG_DUNNING_STEPS_P(0);
+	level = PG_GETARG_DUNNING_LEVEL(1);
+	next = PG_GETARG_DUNNING_LEVEL(2);
+	due_date = PG_GETARG_DATEADT(3);
+	if (!(next > level ||
+		  (next == level && level >= DUNNING_LEVEL_R1 && (steps->flags & STEPS_INFINITE))))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("next_level %s cannot follow level %s", DunningLevelName(next), DunningLevelName(level)),
+				 errhint("Pass the level dunning.next_level() returned for this entry.")));
+	/* A repetition waits the days of the last enabled level. */
+	timed = (next == level) ? LastReminderLevel(steps) : next;
+	if (timed == DUNNING_LEVEL_NONE || !StepEnabled(steps, LevelStep(timed)))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("step of next_level %s is disabled in these steps", DunningLevelName(next))));
+	days = steps->days[LevelStep(timed)];
+
+	if (next == DUNNING_LEVEL_P)
+		PG_RETURN_DATEADT(AddDays(due_date, -days));
+	if (level < DUNNING_LEVEL_R1 || PG_ARGISNULL(4))
+		PG_RETURN_DATEADT(AddDays(due_date, days));
+	PG_RETURN_DATEADT(AddDays(PG_GETARG_DATEADT(4), days));
+}
