@@ -10,7 +10,8 @@ OBJS = \
 	src/schedule.o \
 	src/steps.o
 
-# One source script, built into the versioned install script.
+# The SQL sources, concatenated into the versioned install script.
+SQL_SOURCES = src/dunning.sql src/planner.sql
 DATA_built = dunning--$(EXTVERSION).sql
 EXTRA_CLEAN = dunning--$(EXTVERSION).sql
 
@@ -32,5 +33,5 @@ override PG_CFLAGS += -Wall -Wextra -Wno-unused-parameter -Wno-sign-compare \
 
 include $(PGXS)
 
-dunning--$(EXTVERSION).sql: src/dunning.sql dunning.control
-	cp $< $@
+dunning--$(EXTVERSION).sql: $(SQL_SOURCES) dunning.control
+	cat $(SQL_SOURCES) > $@

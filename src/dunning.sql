@@ -633,6 +633,16 @@ BEGIN
         RAISE EXCEPTION 'min_entry_amount must be zero or more, got %', NEW.min_entry_amount
             USING ERRCODE = 'check_violation';
     END IF;
+    -- Seed 003: account-statement grouping only before dunning has started.
+    -- (dunning.action is created after the settings row: test it only on UPDATE.)
+    IF TG_OP = 'UPDATE' AND NEW.grouping = 'account_statement' AND OLD.grouping <> 'account_statement'
+       AND NOT dunning.restoring() THEN
+        IF EXISTS (SELECT FROM dunning.action a WHERE a.executed_on IS NOT NULL) THEN
+            RAISE EXCEPTION 'grouping cannot switch to account_statement: reminders have already been executed'
+                USING ERRCODE = 'check_violation',
+                      DETAIL = 'Entries dunned one document at a time would jump to the highest level of their customer.';
+        END IF;
+    END IF;
     IF TG_OP = 'INSERT' OR NEW.timezone IS DISTINCT FROM OLD.timezone THEN
         BEGIN
             PERFORM pg_catalog.timezone(NEW.timezone, pg_catalog.now());

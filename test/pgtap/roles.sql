@@ -10,7 +10,7 @@
 -- senders and readers see no configuration or ledger but can use
 -- dunning.level.
 BEGIN;
-SELECT plan(186);
+SELECT plan(246);
 
 -------------------------------------------------------------------------------
 -- The roles.
@@ -102,6 +102,15 @@ SELECT table_privs_are('dunning', 'customer', 'dunning_reader', ARRAY[]::name[])
 SELECT table_privs_are('dunning', 'entry', 'dunning_reader', ARRAY[]::name[]);
 SELECT table_privs_are('dunning', 'scenario_overview', 'dunning_reader', ARRAY[]::name[]);
 SELECT table_privs_are('dunning', 'ledger_contract', 'dunning_reader', ARRAY[]::name[]);
+
+-- The planner's tables and views: admins and collectors read them all (they
+-- change only through the SECURITY DEFINER functions), readers the views.
+SELECT table_privs_are('dunning', t, r, CASE WHEN r IN ('dunning_admin', 'dunning_collector') THEN ARRAY['SELECT']
+                                              WHEN r = 'dunning_reader' AND t IN ('proposal', 'batch', 'todo', 'activity') THEN ARRAY['SELECT']
+                                              ELSE ARRAY[]::name[] END)
+FROM unnest(ARRAY['run', 'entry_state', 'action', 'action_entry', 'action_event', 'selection', 'anomaly',
+                  'outbox', 'proposal', 'batch', 'todo', 'activity']) AS t,
+     unnest(ARRAY['dunning_admin', 'dunning_collector', 'dunning_sender', 'dunning_reader', 'public']) AS r;
 
 -- PUBLIC: nothing.
 SELECT table_privs_are('dunning', 'settings', 'public', ARRAY[]::name[]);
@@ -252,7 +261,19 @@ INSERT INTO dunning_rule_function VALUES
     ('dunning.steps_in(cstring)'), ('dunning.steps_out(dunning.steps)'),
     ('dunning.steps_recv(internal)'), ('dunning.steps_send(dunning.steps)'),
     ('dunning.next_level(steps dunning.steps, level dunning.level, due_date date, as_of date, is_credit boolean)'),
-    ('dunning.next_due_on(steps dunning.steps, level dunning.level, next_level dunning.level, due_date date, last_dunned_on date)');
+    ('dunning.next_due_on(steps dunning.steps, level dunning.level, next_level dunning.level, due_date date, last_dunned_on date)'),
+    ('dunning.today()'), ('dunning.level_step(level dunning.level)'),
+    ('dunning.criteria_match(criteria jsonb, customer jsonb)');
+
+-- The planner and the collector's actions: collectors and admins.
+CREATE TEMPORARY TABLE dunning_planner_function (signature text) ON COMMIT DROP;
+INSERT INTO dunning_planner_function VALUES
+    ('dunning.plan(as_of date)'), ('dunning.explain(customer_id text, as_of date)'),
+    ('dunning.send(media text, profile text, step text, executed_on date)'),
+    ('dunning.download_letters(profile text, step text, executed_on date)'),
+    ('dunning.mark_done(action_id bigint, note text, executed_on date)'),
+    ('dunning.tick(action_id bigint)'), ('dunning.untick(action_id bigint)'),
+    ('dunning.tick(action_id bigint, entry_id text)'), ('dunning.untick(action_id bigint, entry_id text)');
 
 SELECT is_empty(
     $$SELECT f.signature FROM dunning_function f
@@ -274,8 +295,9 @@ SELECT set_eq(
 SELECT set_eq(
     $$SELECT f.signature FROM dunning_function f
        WHERE pg_catalog.has_function_privilege('dunning_collector', f.oid, 'EXECUTE')$$,
-    $$SELECT signature FROM dunning_level_function UNION ALL SELECT signature FROM dunning_rule_function$$,
-    'dunning_collector may execute the level and rule functions and nothing else'
+    $$SELECT signature FROM dunning_level_function UNION ALL SELECT signature FROM dunning_rule_function
+      UNION ALL SELECT signature FROM dunning_planner_function$$,
+    'dunning_collector may execute the level, rule and planner functions and nothing else'
 );
 SELECT set_eq(
     $$SELECT f.signature FROM dunning_function f
@@ -284,13 +306,15 @@ SELECT set_eq(
       UNION ALL
       SELECT signature FROM dunning_rule_function
       UNION ALL
+      SELECT signature FROM dunning_planner_function
+      UNION ALL
       VALUES ('dunning.criteria_check(criteria jsonb)'),
              ('dunning.check_ledger_relation(relation regclass, contract text)'),
              ('dunning.attach(customers regclass, entries regclass)'),
              ('dunning.detach()'),
              ('dunning.create_profile(name text, priority integer, criteria jsonb, copy_from text)'),
              ('dunning.restoring()')$$,
-    'dunning_admin may execute the level and rule functions and the six configuration functions, no trigger function'
+    'dunning_admin may execute the level, rule and planner functions and the six configuration functions, no trigger or internal function'
 );
 
 -------------------------------------------------------------------------------

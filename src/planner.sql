@@ -1,0 +1,1031 @@
+-------------------------------------------------------------------------------
+-- The planner (src/planner.sql, appended to src/dunning.sql by the Makefile).
+--
+-- dunning.plan(as_of) turns the ledger into proposed actions in a handful of
+-- set-based statements: no loop over entries or customers.  The per-entry
+-- rules are the C functions next_level() and next_due_on(); everything else
+-- is joins and GROUP BY.  Nothing changes an entry's level but an execution
+-- (dunning.send, dunning.download_letters, dunning.mark_done), all through
+-- dunning.execute_actions().
+-------------------------------------------------------------------------------
+
+CREATE SEQUENCE dunning.run_id_seq;
+CREATE TABLE dunning.run (
+    run_id      bigint PRIMARY KEY DEFAULT pg_catalog.nextval('dunning.run_id_seq'::regclass),
+    as_of       date NOT NULL,
+    started_at  timestamptz NOT NULL DEFAULT pg_catalog.clock_timestamp(),
+    finished_at timestamptz,
+    status      text NOT NULL DEFAULT 'running'
+        CONSTRAINT run_status_is_known CHECK (status OPERATOR(pg_catalog.=) ANY (ARRAY['running', 'done'])),
+    entries     bigint,   -- open or recently settled entries read
+    proposals   bigint,   -- actions proposed by this run
+    selected    bigint,   -- of which selected
+    anomalies   bigint    -- rows skipped and recorded in dunning.anomaly
+);
+COMMENT ON TABLE dunning.run IS 'one row per planning run: its date, start, end and counts';
+
+-- Where each entry stands.  Keyed by customer first, like every table the
+-- planner writes, so that the tables distribute by customer_id.
+CREATE TABLE dunning.entry_state (
+    customer_id    text NOT NULL,
+    entry_id       text NOT NULL,
+    level          dunning.level NOT NULL DEFAULT 'none',
+    last_dunned_on date,
+    reminder_count integer NOT NULL DEFAULT 0,
+    thanked_on     date,
+    PRIMARY KEY (customer_id, entry_id)
+);
+COMMENT ON TABLE dunning.entry_state IS
+    'level of each entry, the date of its last executed reminder, its reminder count, its thank-you';
+
+CREATE SEQUENCE dunning.action_id_seq;
+CREATE TABLE dunning.action (
+    action_id            bigint PRIMARY KEY DEFAULT pg_catalog.nextval('dunning.action_id_seq'::regclass),
+    run_id               bigint NOT NULL REFERENCES dunning.run,
+    customer_id          text NOT NULL,
+    customer_name        text,
+    email                text,
+    language             text,
+    profile_id           bigint NOT NULL,
+    scenario_id          bigint NOT NULL,
+    step                 dunning.step_name NOT NULL,
+    level                dunning.level,   -- NULL for a thank-you
+    media                dunning.media NOT NULL,
+    template_id          bigint,
+    auto_send            boolean NOT NULL DEFAULT false,
+    status               text NOT NULL DEFAULT 'proposed'
+        CONSTRAINT action_status_is_known CHECK (status OPERATOR(pg_catalog.=) ANY
+            (ARRAY['proposed', 'queued', 'sent', 'failed', 'done', 'cancelled'])),
+    selected             boolean NOT NULL DEFAULT true,
+    exclusion_reason     text,
+    customer_in_dispute  boolean NOT NULL DEFAULT false,
+    has_disputed_entries boolean NOT NULL DEFAULT false,
+    collector            text,
+    proposed_on          date NOT NULL,
+    executed_on          date,
+    note                 text
+);
+-- One open proposal per customer and step: planning twice never duplicates.
+CREATE UNIQUE INDEX action_proposed_key ON dunning.action (customer_id, step)
+    WHERE status OPERATOR(pg_catalog.=) 'proposed';
+CREATE INDEX action_customer_id_idx ON dunning.action (customer_id);
+COMMENT ON TABLE dunning.action IS 'every action, proposed or executed: one message or call per customer and step';
+
+CREATE TABLE dunning.action_entry (
+    action_id        bigint NOT NULL REFERENCES dunning.action ON DELETE CASCADE,
+    customer_id      text NOT NULL,
+    entry_id         text NOT NULL,
+    document_number  text,
+    document_date    date,
+    due_date         date,
+    amount           numeric NOT NULL,
+    open_amount      numeric NOT NULL,
+    currency         text NOT NULL,
+    level_before     dunning.level NOT NULL,
+    in_dispute       boolean NOT NULL DEFAULT false,
+    selected         boolean NOT NULL DEFAULT true,
+    exclusion_reason text,
+    PRIMARY KEY (action_id, entry_id)
+);
+COMMENT ON TABLE dunning.action_entry IS 'the entries each action holds, as they stood when proposed';
+
+CREATE TABLE dunning.action_event (
+    action_id   bigint NOT NULL REFERENCES dunning.action ON DELETE CASCADE,
+    status      text NOT NULL,
+    at          timestamptz NOT NULL DEFAULT pg_catalog.clock_timestamp(),
+    executed_on date,
+    by_role     text NOT NULL DEFAULT CURRENT_USER,
+    note        text
+);
+CREATE INDEX action_event_action_id_idx ON dunning.action_event (action_id);
+COMMENT ON TABLE dunning.action_event IS 'status history of each action (proposed, excluded, queued, done, cancelled, ...)';
+
+-- A collector's ticking and unticking, remembered by customer and step (and
+-- entry) so that the next night's refreshed proposal keeps it.  entry_id ''
+-- stands for the whole action.
+CREATE TABLE dunning.selection (
+    customer_id text NOT NULL,
+    step        dunning.step_name NOT NULL,
+    entry_id    text NOT NULL DEFAULT '',
+    selected    boolean NOT NULL,
+    changed_at  timestamptz NOT NULL DEFAULT pg_catalog.clock_timestamp(),
+    changed_by  text NOT NULL DEFAULT CURRENT_USER,
+    PRIMARY KEY (customer_id, step, entry_id)
+);
+COMMENT ON TABLE dunning.selection IS 'collectors'' ticks and unticks, kept across nightly refreshes';
+
+CREATE TABLE dunning.anomaly (
+    run_id      bigint NOT NULL REFERENCES dunning.run ON DELETE CASCADE,
+    customer_id text,
+    entry_id    text,
+    reason      text NOT NULL
+);
+CREATE INDEX anomaly_run_id_idx ON dunning.anomaly (run_id);
+COMMENT ON TABLE dunning.anomaly IS 'ledger rows a run skipped, with the reason';
+
+CREATE SEQUENCE dunning.message_id_seq;
+CREATE TABLE dunning.outbox (
+    message_id  bigint PRIMARY KEY DEFAULT pg_catalog.nextval('dunning.message_id_seq'::regclass),
+    action_id   bigint NOT NULL CONSTRAINT outbox_one_message_per_action UNIQUE REFERENCES dunning.action,
+    customer_id text NOT NULL,
+    media       dunning.media NOT NULL,
+    recipient   text,
+    subject     text,
+    body        text NOT NULL,
+    payload     jsonb NOT NULL,
+    status      text NOT NULL DEFAULT 'queued'
+        CONSTRAINT outbox_status_is_known CHECK (status OPERATOR(pg_catalog.=) ANY
+            (ARRAY['queued', 'sent', 'failed', 'dead', 'cancelled'])),
+    attempts    integer NOT NULL DEFAULT 0,
+    queued_at   timestamptz NOT NULL DEFAULT pg_catalog.clock_timestamp()
+);
+COMMENT ON TABLE dunning.outbox IS 'one row per email or letter to deliver, with its rendered text and every fact a sender needs';
+
+-------------------------------------------------------------------------------
+-- Profile criteria, evaluated (dunning.criteria_check() validates them when
+-- saved).  customer is the customer row as jsonb.
+-------------------------------------------------------------------------------
+CREATE FUNCTION dunning.criteria_match(criteria jsonb, customer jsonb) RETURNS boolean
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    SET search_path = pg_catalog, pg_temp
+RETURN NOT EXISTS (
+    SELECT
+    FROM pg_catalog.jsonb_each(criteria) AS f (field, test)
+    CROSS JOIN LATERAL (
+        SELECT CASE WHEN f.field LIKE 'attributes.%'
+                    THEN customer -> 'attributes' -> pg_catalog.substr(f.field, 12)
+                    ELSE customer -> f.field END AS v) AS x
+    CROSS JOIN LATERAL pg_catalog.jsonb_each(
+        CASE WHEN pg_catalog.jsonb_typeof(f.test) = 'object' THEN f.test
+             ELSE pg_catalog.jsonb_build_object('=', f.test) END) AS o (op, operand)
+    WHERE NOT COALESCE(
+        CASE o.op
+            WHEN '='  THEN x.v = o.operand
+            WHEN '<>' THEN x.v <> o.operand
+            WHEN 'in' THEN o.operand @> pg_catalog.jsonb_build_array(x.v)
+            ELSE pg_catalog.jsonb_typeof(x.v) = pg_catalog.jsonb_typeof(o.operand)
+                 AND CASE o.op WHEN '<' THEN x.v < o.operand WHEN '<=' THEN x.v <= o.operand
+                               WHEN '>' THEN x.v > o.operand WHEN '>=' THEN x.v >= o.operand END
+        END, false));
+COMMENT ON FUNCTION dunning.criteria_match(jsonb, jsonb) IS
+    'whether a customer (as jsonb) meets profile criteria; a missing field or a type mismatch does not match';
+
+-------------------------------------------------------------------------------
+-- Evaluation: every open entry (and recently settled invoice) of the ledger,
+-- or of one customer, with its customer, profile, scenario, state, next level
+-- and the date it falls due, into the temporary table dunning_eval.  Shared
+-- by dunning.plan() and dunning.explain(), so both say the same thing.
+-- The ledger relations are the settings' regclass values, printed quoted by
+-- PostgreSQL: no configurable text is executed.
+-------------------------------------------------------------------------------
+CREATE FUNCTION dunning.evaluate(as_of date, only_customer text DEFAULT NULL, keep_all boolean DEFAULT true)
+    RETURNS void
+    LANGUAGE plpgsql
+    SET client_min_messages = warning   -- no notices from the temporary tables' DROP IF EXISTS
+    SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    s dunning.settings;
+    criteria_profiles boolean;
+BEGIN
+    SELECT * INTO s FROM dunning.settings;
+    PERFORM dunning.check_ledger_relation(s.customer_source, 'customers');
+    PERFORM dunning.check_ledger_relation(s.entry_source, 'entries');
+    criteria_profiles := EXISTS (SELECT FROM dunning.profile p WHERE p.criteria IS NOT NULL);
+
+    DROP TABLE IF EXISTS pg_temp.dunning_customer, pg_temp.dunning_eval;
+    CREATE TEMPORARY TABLE dunning_customer (
+        customer_id text, name text, email text, language text, collector text,
+        stop_dunning boolean, in_dispute boolean, has_email boolean,
+        profile_id bigint, unknown_profile text, duplicate boolean
+    ) ON COMMIT DROP;
+
+    -- Customers: explicit profile, else the first profile whose criteria
+    -- match (lowest priority first), else Standard.
+    EXECUTE pg_catalog.format($q$
+        INSERT INTO pg_temp.dunning_customer
+        SELECT c.customer_id, c.name, c.email, COALESCE(c.language, 'fr'), c.collector,
+               COALESCE(c.stop_dunning, false), COALESCE(c.in_dispute, false),
+               COALESCE(c.email ~ '\S', false),
+               COALESCE(ep.profile_id, %s, std.profile_id),
+               CASE WHEN c.profile IS NOT NULL AND ep.profile_id IS NULL THEN c.profile END,
+               pg_catalog.count(*) OVER (PARTITION BY c.customer_id) > 1
+        FROM %s AS c
+        CROSS JOIN (SELECT p.profile_id FROM dunning.profile p WHERE p.name = 'Standard') AS std
+        LEFT JOIN dunning.profile AS ep ON ep.name = c.profile
+        WHERE $1 IS NULL OR c.customer_id = $1
+        $q$,
+        CASE WHEN criteria_profiles THEN
+            '(SELECT p.profile_id FROM dunning.profile p
+               WHERE p.criteria IS NOT NULL
+                 AND dunning.criteria_match(p.criteria, pg_catalog.jsonb_build_object(
+                       ''customer_id'', c.customer_id, ''name'', c.name, ''email'', c.email,
+                       ''language'', c.language, ''collector'', c.collector,
+                       ''stop_dunning'', c.stop_dunning, ''in_dispute'', c.in_dispute,
+                       ''attributes'', COALESCE(c.attributes, ''{}''::jsonb)))
+               ORDER BY p.priority, p.profile_id LIMIT 1)'
+        ELSE 'NULL::bigint' END,
+        s.customer_source)
+    USING only_customer;
+
+    CREATE TEMPORARY TABLE dunning_eval (
+        customer_id text, entry_id text, document_number text, kind text, document_date date,
+        due_date date, amount numeric, open_amount numeric, currency text, in_dispute boolean,
+        promised_on date, settled_on date, settled_by text,
+        customer_found boolean, profile_id bigint, scenario_id bigint, scenario_enabled boolean,
+        steps dunning.steps, thanks_days integer,
+        level dunning.level, last_dunned_on date, reminder_count integer, thanked_on date,
+        is_credit boolean, next_level dunning.level, due_on date, anomaly text
+    ) ON COMMIT DROP;
+
+    -- Entries: the C rules give the next level, then its date.  For a run,
+    -- keep only what a proposal, a thank-you or an anomaly can come from.
+    EXECUTE pg_catalog.format($q$
+        INSERT INTO pg_temp.dunning_eval
+            (customer_id, entry_id, document_number, kind, document_date, due_date, amount,
+             open_amount, currency, in_dispute, promised_on, settled_on, settled_by,
+             customer_found, profile_id, scenario_id, scenario_enabled, steps, thanks_days,
+             level, last_dunned_on, reminder_count, thanked_on, is_credit, anomaly,
+             next_level, due_on)
+        SELECT y.*,
+               CASE WHEN y.next_level IS NOT NULL THEN
+                   dunning.next_due_on(y.steps, y.level, y.next_level, y.due_date, y.last_dunned_on) END
+        FROM (
+            SELECT x.*,
+                   CASE WHEN x.anomaly IS NULL AND x.scenario_enabled AND x.open_amount <> 0 THEN
+                       dunning.next_level(x.steps, x.level, x.due_date, $2, x.is_credit) END AS next_level
+            FROM (
+                SELECT e.customer_id, e.entry_id, e.document_number, e.kind, e.document_date,
+                       CASE WHEN e.open_amount < 0 THEN COALESCE(e.due_date, e.document_date) ELSE e.due_date END,
+                       e.amount, e.open_amount, e.currency, COALESCE(e.in_dispute, false),
+                       e.promised_on, e.settled_on, e.settled_by,
+                       c.customer_id IS NOT NULL, c.profile_id, sc.scenario_id, sc.enabled,
+                       sc.steps, th.days,
+                       COALESCE(st.level, 'none'), st.last_dunned_on, COALESCE(st.reminder_count, 0),
+                       st.thanked_on, e.open_amount < 0,
+                       CASE
+                           WHEN c.customer_id IS NULL THEN 'unknown customer'
+                           WHEN c.duplicate THEN 'customer_id appears more than once in the customers relation'
+                           WHEN e.kind IS NULL OR e.kind NOT IN ('invoice', 'credit_note', 'payment', 'other')
+                               THEN pg_catalog.format('unknown kind %%L', e.kind)
+                           WHEN e.currency IS NULL THEN 'missing currency'
+                           WHEN e.open_amount IS NULL THEN 'missing open_amount'
+                           WHEN e.open_amount > 0 AND e.due_date IS NULL THEN 'open debit entry without due date'
+                           WHEN e.open_amount < 0 AND e.due_date IS NULL AND e.document_date IS NULL
+                               THEN 'open credit entry without due date or document date'
+                       END
+                FROM %s AS e
+                LEFT JOIN pg_temp.dunning_customer AS c ON c.customer_id = e.customer_id
+                LEFT JOIN dunning.scenario_steps AS sc
+                       ON sc.scenario_id = c.profile_id * 2 - CASE WHEN c.has_email THEN 1 ELSE 0 END
+                LEFT JOIN dunning.step AS th
+                       ON th.scenario_id = sc.scenario_id AND th.step = 'thanks' AND th.enabled
+                LEFT JOIN dunning.entry_state AS st
+                       ON st.customer_id = e.customer_id AND st.entry_id = e.entry_id
+                WHERE ($1 IS NULL OR e.customer_id = $1)
+                  AND (e.open_amount IS DISTINCT FROM 0
+                       OR (e.kind = 'invoice' AND e.settled_on > $2 - 400))
+            ) AS x (customer_id, entry_id, document_number, kind, document_date, due_date, amount,
+                    open_amount, currency, in_dispute, promised_on, settled_on, settled_by,
+                    customer_found, profile_id, scenario_id, scenario_enabled, steps, thanks_days,
+                    level, last_dunned_on, reminder_count, thanked_on, is_credit, anomaly)
+        ) AS y
+        WHERE $3
+           OR y.anomaly IS NOT NULL
+           OR (y.next_level IS NOT NULL AND
+               dunning.next_due_on(y.steps, y.level, y.next_level, y.due_date, y.last_dunned_on) <= $2)
+           OR (y.open_amount = 0 AND y.thanks_days IS NOT NULL AND y.thanked_on IS NULL)
+           OR ($4 AND y.open_amount <> 0 AND y.due_date < $2)
+        $q$, s.entry_source)
+    USING only_customer, as_of, keep_all, s.grouping = 'account_statement';
+
+    -- Balances per customer and currency, for min_balance (only when set).
+    DROP TABLE IF EXISTS pg_temp.dunning_balance;
+    CREATE TEMPORARY TABLE dunning_balance (customer_id text, currency text, balance numeric) ON COMMIT DROP;
+    IF s.min_balance > 0 THEN
+        EXECUTE pg_catalog.format($q$
+            INSERT INTO pg_temp.dunning_balance
+            SELECT e.customer_id, e.currency, pg_catalog.sum(e.open_amount)
+            FROM %s AS e
+            WHERE ($1 IS NULL OR e.customer_id = $1) AND e.open_amount <> 0
+            GROUP BY e.customer_id, e.currency
+            $q$, s.entry_source)
+        USING only_customer;
+    END IF;
+END
+$$;
+COMMENT ON FUNCTION dunning.evaluate(date, text, boolean) IS
+    'fills the temporary tables dunning_customer and dunning_eval for a planning date (all customers or one; every entry, or only what a run can use)';
+
+-- "Today" for the planner: the date in settings.timezone (seed 004: the
+-- nightly run is at 01:00 UTC; a Paris company's day is Paris's).
+CREATE FUNCTION dunning.today() RETURNS date
+    LANGUAGE sql STABLE PARALLEL SAFE
+    SET search_path = pg_catalog, pg_temp
+RETURN (pg_catalog.now() AT TIME ZONE (SELECT s.timezone FROM dunning.settings s))::date;
+COMMENT ON FUNCTION dunning.today() IS 'today''s date in settings.timezone, the default of every as_of and executed_on';
+
+-- The step a level is reached by.
+CREATE FUNCTION dunning.level_step(level dunning.level) RETURNS dunning.step_name
+    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+    SET search_path = pg_catalog, pg_temp
+RETURN CASE WHEN level = 'P' THEN 'pre_due'::dunning.step_name
+            WHEN level > 'P' THEN level::text::dunning.step_name END;
+COMMENT ON FUNCTION dunning.level_step(dunning.level) IS 'the step that brings an entry to a level: pre_due for P, Rk for Rk';
+
+-------------------------------------------------------------------------------
+-- Proposals from the evaluation: dunning_candidate holds each entry of each
+-- proposed message, dunning_proposal each message.  Used by plan().
+-------------------------------------------------------------------------------
+CREATE FUNCTION dunning.propose(as_of date) RETURNS void
+    LANGUAGE plpgsql
+    SET client_min_messages = warning   -- no notices from the temporary tables' DROP IF EXISTS
+    SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    s dunning.settings;
+BEGIN
+    SELECT * INTO s FROM dunning.settings;
+    DROP TABLE IF EXISTS pg_temp.dunning_candidate, pg_temp.dunning_proposal, pg_temp.dunning_step_for;
+
+    -- Per scenario and step: media, template and auto_send; a level repeated
+    -- above the last enabled one (infinite dunning after the steps shrank)
+    -- takes the last enabled reminder step's.
+    CREATE TEMPORARY TABLE dunning_step_for ON COMMIT DROP AS
+    SELECT sc.scenario_id, lv.step, f.media, f.template_id, f.auto_send
+    FROM dunning.scenario sc
+    CROSS JOIN pg_catalog.unnest(pg_catalog.enum_range(NULL::dunning.step_name)) AS lv (step)
+    CROSS JOIN LATERAL (
+        SELECT st.media, st.template_id, st.auto_send
+        FROM dunning.step st
+        WHERE st.scenario_id = sc.scenario_id AND st.enabled
+          AND (st.step = lv.step OR (lv.step NOT IN ('pre_due', 'thanks')
+                                     AND st.step NOT IN ('pre_due', 'thanks') AND st.step < lv.step))
+        ORDER BY st.step DESC
+        LIMIT 1) AS f;
+
+    CREATE TEMPORARY TABLE dunning_candidate (
+        customer_id text, step dunning.step_name, level dunning.level, entry_id text,
+        document_number text, document_date date, due_date date, amount numeric,
+        open_amount numeric, currency text, level_before dunning.level, in_dispute boolean,
+        is_credit boolean, exclusion_reason text
+    ) ON COMMIT DROP;
+
+    IF s.grouping = 'per_document' THEN
+        -- One message per customer and level: the entries due at that level.
+        INSERT INTO pg_temp.dunning_candidate
+        SELECT e.customer_id, dunning.level_step(e.next_level), e.next_level, e.entry_id,
+               e.document_number, e.document_date, e.due_date, e.amount, e.open_amount, e.currency,
+               e.level, e.in_dispute, e.is_credit, NULL
+        FROM pg_temp.dunning_eval e
+        WHERE e.anomaly IS NULL AND e.due_on <= as_of;
+    ELSE
+        -- One message per customer with a due debit entry: every overdue
+        -- entry, at the highest level among them (seed 003).
+        INSERT INTO pg_temp.dunning_candidate
+        SELECT e.customer_id, dunning.level_step(t.level), t.level, e.entry_id,
+               e.document_number, e.document_date, e.due_date, e.amount, e.open_amount, e.currency,
+               e.level, e.in_dispute, e.is_credit, NULL
+        FROM pg_temp.dunning_eval e
+        JOIN (SELECT d.customer_id,
+                     pg_catalog.max(GREATEST(CASE WHEN d.due_on <= as_of THEN d.next_level END,
+                                             CASE WHEN d.due_date < as_of THEN d.level END)) AS level
+              FROM pg_temp.dunning_eval d
+              WHERE d.anomaly IS NULL AND d.open_amount <> 0
+              GROUP BY d.customer_id
+              HAVING pg_catalog.bool_or(d.due_on <= as_of AND NOT d.is_credit)) AS t
+          ON t.customer_id = e.customer_id
+        WHERE e.anomaly IS NULL AND e.open_amount <> 0 AND (e.due_on <= as_of OR e.due_date < as_of);
+    END IF;
+
+    -- A credit entry joins a message of its level only (seed 003): a
+    -- message needs a debit entry.
+    DELETE FROM pg_temp.dunning_candidate c
+    WHERE NOT EXISTS (SELECT FROM pg_temp.dunning_candidate d
+                      WHERE d.customer_id = c.customer_id AND d.step = c.step AND NOT d.is_credit);
+
+    -- Thank-yous (seed 002): an invoice settled on S, thanked at S + days,
+    -- once, and not more than 30 days late.
+    INSERT INTO pg_temp.dunning_candidate
+    SELECT e.customer_id, 'thanks', NULL, e.entry_id, e.document_number, e.document_date, e.due_date,
+           e.amount, e.open_amount, e.currency, e.level, e.in_dispute, false, NULL
+    FROM pg_temp.dunning_eval e
+    WHERE e.anomaly IS NULL AND e.scenario_enabled AND e.kind = 'invoice' AND e.open_amount = 0
+      AND e.thanks_days IS NOT NULL AND e.thanked_on IS NULL
+      AND e.settled_on + e.thanks_days <= as_of AND e.settled_on + e.thanks_days > as_of - 30
+      AND NOT (s.skip_thanks_for_credit_notes AND e.settled_by = 'credit_note')
+      AND (NOT s.thanks_only_if_dunned OR e.level > 'none');
+
+    -- Entry exclusions (seed 000): promises not yet expired, disputes when
+    -- excluded, amounts under the threshold.
+    UPDATE pg_temp.dunning_candidate c
+       SET exclusion_reason = CASE
+               WHEN s.exclude_promised AND e.promised_on >= as_of
+                   THEN pg_catalog.format('promise to pay by %s', e.promised_on)
+               WHEN s.exclude_disputed AND c.in_dispute THEN 'entry in dispute'
+               WHEN pg_catalog.abs(c.open_amount) < s.min_entry_amount THEN 'below min_entry_amount'
+           END
+      FROM pg_temp.dunning_eval e
+     WHERE c.step <> 'thanks' AND e.customer_id = c.customer_id AND e.entry_id = c.entry_id
+       AND ((s.exclude_promised AND e.promised_on >= as_of)
+            OR (s.exclude_disputed AND c.in_dispute)
+            OR pg_catalog.abs(c.open_amount) < s.min_entry_amount);
+
+    -- One proposal per customer and step.
+    CREATE TEMPORARY TABLE dunning_proposal ON COMMIT DROP AS
+    SELECT c.customer_id, c.step, pg_catalog.max(c.level) AS level,
+           cu.profile_id, cu.profile_id * 2 - CASE WHEN cu.has_email THEN 1 ELSE 0 END AS scenario_id,
+           cu.collector, cu.name AS customer_name, cu.email, cu.language,
+           cu.in_dispute AS customer_in_dispute,
+           pg_catalog.bool_or(c.in_dispute) AS has_disputed_entries,
+           CASE
+               WHEN cu.stop_dunning THEN 'stop_dunning'
+               WHEN s.exclude_disputed AND cu.in_dispute THEN 'customer in dispute'
+               WHEN c.step <> 'thanks' AND s.min_balance > 0 AND NOT EXISTS (
+                        SELECT FROM pg_temp.dunning_balance b
+                        WHERE b.customer_id = c.customer_id AND b.balance >= s.min_balance
+                          AND b.currency IN (SELECT c2.currency FROM pg_temp.dunning_candidate c2
+                                             WHERE c2.customer_id = c.customer_id AND c2.step = c.step))
+                   THEN 'below min_balance'
+               WHEN pg_catalog.bool_and(c.exclusion_reason IS NOT NULL) THEN 'every entry excluded'
+           END AS exclusion_reason
+    FROM pg_temp.dunning_candidate c
+    JOIN pg_temp.dunning_customer cu ON cu.customer_id = c.customer_id
+    GROUP BY c.customer_id, c.step, cu.profile_id, cu.has_email, cu.collector, cu.name, cu.email,
+             cu.language, cu.in_dispute, cu.stop_dunning;
+END
+$$;
+COMMENT ON FUNCTION dunning.propose(date) IS
+    'groups the evaluated entries into the temporary tables dunning_candidate and dunning_proposal';
+
+-------------------------------------------------------------------------------
+-- dunning.plan(as_of): one run.  Idempotent: the proposals of a customer and
+-- step are refreshed in place (same action_id), new ones added, those no
+-- longer due cancelled; a collector's ticks survive through dunning.selection.
+-- One run at a time: a second call waits for the first to commit.
+-------------------------------------------------------------------------------
+CREATE FUNCTION dunning.plan(as_of date DEFAULT NULL) RETURNS bigint
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    this_run  bigint;
+    last_date date;
+BEGIN
+    as_of := COALESCE(as_of, dunning.today());
+    LOCK TABLE dunning.run IN SHARE ROW EXCLUSIVE MODE;
+    SELECT pg_catalog.max(r.as_of) INTO last_date FROM dunning.run r;
+    IF as_of < last_date THEN
+        RAISE EXCEPTION 'as_of % is before the date of the last run, %', as_of, last_date
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Plan for that date or a later one; levels only move forward.';
+    END IF;
+    INSERT INTO dunning.run (as_of) VALUES (as_of) RETURNING run_id INTO this_run;
+
+    PERFORM dunning.evaluate(as_of, NULL, false);
+    PERFORM dunning.propose(as_of);
+
+    INSERT INTO dunning.anomaly (run_id, customer_id, entry_id, reason)
+    SELECT this_run, e.customer_id, e.entry_id, e.anomaly FROM pg_temp.dunning_eval e WHERE e.anomaly IS NOT NULL
+    UNION ALL
+    SELECT this_run, c.customer_id, NULL, pg_catalog.format('unknown profile %L: Standard or criteria used', c.unknown_profile)
+    FROM pg_temp.dunning_customer c WHERE c.unknown_profile IS NOT NULL;
+
+    -- Proposals no longer due: cancelled, with their history.
+    WITH gone AS (
+        UPDATE dunning.action a
+           SET status = 'cancelled', note = pg_catalog.format('no longer due on %s', as_of)
+         WHERE a.status = 'proposed'
+           AND NOT EXISTS (SELECT FROM pg_temp.dunning_proposal p
+                           WHERE p.customer_id = a.customer_id AND p.step = a.step)
+        RETURNING a.action_id)
+    INSERT INTO dunning.action_event (action_id, status, note)
+    SELECT g.action_id, 'cancelled', pg_catalog.format('no longer due on %s', as_of) FROM gone g;
+
+    -- Proposals still due: refreshed in place.
+    UPDATE dunning.action a
+       SET run_id = this_run, level = p.level, profile_id = p.profile_id, scenario_id = p.scenario_id,
+           media = f.media, template_id = f.template_id, auto_send = f.auto_send,
+           exclusion_reason = p.exclusion_reason,
+           selected = COALESCE(sel.selected, p.exclusion_reason IS NULL),
+           customer_in_dispute = p.customer_in_dispute, has_disputed_entries = p.has_disputed_entries,
+           collector = p.collector, customer_name = p.customer_name, email = p.email,
+           language = p.language, proposed_on = as_of
+      FROM pg_temp.dunning_proposal p
+      JOIN pg_temp.dunning_step_for f ON f.scenario_id = p.scenario_id AND f.step = p.step
+      LEFT JOIN dunning.selection sel
+             ON sel.customer_id = p.customer_id AND sel.step = p.step AND sel.entry_id = ''
+     WHERE a.status = 'proposed' AND a.customer_id = p.customer_id AND a.step = p.step;
+
+    -- New proposals.
+    WITH added AS (
+        INSERT INTO dunning.action (run_id, customer_id, profile_id, scenario_id, step, level, media,
+                                    template_id, auto_send, selected, exclusion_reason,
+                                    customer_in_dispute, has_disputed_entries, collector, proposed_on,
+                                    customer_name, email, language)
+        SELECT this_run, p.customer_id, p.profile_id, p.scenario_id, p.step, p.level, f.media,
+               f.template_id, f.auto_send, COALESCE(sel.selected, p.exclusion_reason IS NULL),
+               p.exclusion_reason, p.customer_in_dispute, p.has_disputed_entries, p.collector, as_of,
+               p.customer_name, p.email, p.language
+        FROM pg_temp.dunning_proposal p
+        JOIN pg_temp.dunning_step_for f ON f.scenario_id = p.scenario_id AND f.step = p.step
+        LEFT JOIN dunning.selection sel
+               ON sel.customer_id = p.customer_id AND sel.step = p.step AND sel.entry_id = ''
+        WHERE NOT EXISTS (SELECT FROM dunning.action a
+                          WHERE a.status = 'proposed' AND a.customer_id = p.customer_id AND a.step = p.step)
+        RETURNING action_id, exclusion_reason)
+    INSERT INTO dunning.action_event (action_id, status, note)
+    SELECT a.action_id, CASE WHEN a.exclusion_reason IS NULL THEN 'proposed' ELSE 'excluded' END,
+           a.exclusion_reason
+    FROM added a;
+
+    -- Their entries, as the ledger stands today.
+    DELETE FROM dunning.action_entry ae
+     USING dunning.action a
+     WHERE a.action_id = ae.action_id AND a.status = 'proposed' AND a.run_id = this_run;
+    INSERT INTO dunning.action_entry (action_id, customer_id, entry_id, document_number, document_date,
+                                      due_date, amount, open_amount, currency, level_before,
+                                      in_dispute, selected, exclusion_reason)
+    SELECT a.action_id, c.customer_id, c.entry_id, c.document_number, c.document_date, c.due_date,
+           c.amount, c.open_amount, c.currency, c.level_before, c.in_dispute,
+           COALESCE(sel.selected, c.exclusion_reason IS NULL), c.exclusion_reason
+    FROM pg_temp.dunning_candidate c
+    JOIN dunning.action a ON a.status = 'proposed' AND a.customer_id = c.customer_id AND a.step = c.step
+    LEFT JOIN dunning.selection sel
+           ON sel.customer_id = c.customer_id AND sel.step = c.step AND sel.entry_id = c.entry_id;
+
+    UPDATE dunning.run r
+       SET finished_at = pg_catalog.clock_timestamp(), status = 'done',
+           entries = (SELECT pg_catalog.count(*) FROM pg_temp.dunning_eval),
+           proposals = (SELECT pg_catalog.count(*) FROM pg_temp.dunning_proposal),
+           selected = (SELECT pg_catalog.count(*) FROM dunning.action a
+                       WHERE a.run_id = this_run AND a.status = 'proposed' AND a.selected),
+           anomalies = (SELECT pg_catalog.count(*) FROM dunning.anomaly an WHERE an.run_id = this_run)
+     WHERE r.run_id = this_run;
+    RETURN this_run;
+END
+$$;
+COMMENT ON FUNCTION dunning.plan(date) IS
+    'computes the proposals for a date (default today in settings.timezone) and returns the run id';
+
+-------------------------------------------------------------------------------
+-- Execution: the one code path by which a reminder is executed, whether it
+-- goes to the outbox (send), is downloaded (download_letters) or is marked
+-- done (mark_done).  The entries' levels move here and only here; in
+-- account-statement mode every entry of the message takes its level.
+-------------------------------------------------------------------------------
+CREATE FUNCTION dunning.execute_actions(action_ids bigint[], executed_on date, new_status text,
+                                        note text DEFAULT NULL)
+    RETURNS integer
+    LANGUAGE plpgsql
+    SET client_min_messages = warning   -- no notices from the temporary tables' DROP IF EXISTS
+    SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    executed integer;
+BEGIN
+    DROP TABLE IF EXISTS pg_temp.dunning_executed;
+    CREATE TEMPORARY TABLE dunning_executed ON COMMIT DROP AS
+    WITH done AS (
+        UPDATE dunning.action a
+           SET status = new_status, executed_on = execute_actions.executed_on,
+               note = COALESCE(execute_actions.note, a.note)
+         WHERE a.action_id = ANY (action_ids) AND a.status = 'proposed' AND a.selected
+        RETURNING a.action_id, a.customer_id, a.step, a.level)
+    SELECT * FROM done;
+    GET DIAGNOSTICS executed = ROW_COUNT;
+
+    INSERT INTO dunning.action_event (action_id, status, executed_on, note)
+    SELECT d.action_id, new_status, executed_on, note FROM pg_temp.dunning_executed d;
+
+    -- Levels move, the last execution date is set, reminders are counted
+    -- (P is a courtesy, not a reminder); a thank-you is recorded once.
+    INSERT INTO dunning.entry_state AS st (customer_id, entry_id, level, last_dunned_on, reminder_count, thanked_on)
+    SELECT ae.customer_id, ae.entry_id,
+           COALESCE(d.level, 'none'),
+           CASE WHEN d.level IS NOT NULL THEN executed_on END,
+           CASE WHEN d.level >= 'R1' THEN 1 ELSE 0 END,
+           CASE WHEN d.step = 'thanks' THEN executed_on END
+    FROM pg_temp.dunning_executed d
+    JOIN dunning.action_entry ae ON ae.action_id = d.action_id AND ae.selected
+    ON CONFLICT (customer_id, entry_id) DO UPDATE
+       SET level = GREATEST(st.level, EXCLUDED.level),
+           last_dunned_on = COALESCE(EXCLUDED.last_dunned_on, st.last_dunned_on),
+           reminder_count = st.reminder_count + EXCLUDED.reminder_count,
+           thanked_on = COALESCE(EXCLUDED.thanked_on, st.thanked_on);
+
+    -- A forced tick of the whole action has served its purpose.
+    DELETE FROM dunning.selection sel
+     USING pg_temp.dunning_executed d
+     WHERE sel.customer_id = d.customer_id AND sel.step = d.step AND sel.entry_id = '';
+    RETURN executed;
+END
+$$;
+COMMENT ON FUNCTION dunning.execute_actions(bigint[], date, text, text) IS
+    'executes selected proposed actions: status, history, entry levels, last execution date, reminder counts';
+
+-- Plain placeholder substitution (the full renderer comes with the outbox
+-- work): {{customer_name}}, {{level}}, {{entries}} (one line per entry),
+-- {{totals}} (per currency, never summed across currencies).  Text in,
+-- text out: nothing of a template is ever executed.
+CREATE FUNCTION dunning.render_plain(template_text text, customer_name text, level dunning.level,
+                                     entries text, totals text)
+    RETURNS text
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    SET search_path = pg_catalog, pg_temp
+RETURN pg_catalog.replace(pg_catalog.replace(pg_catalog.replace(pg_catalog.replace(
+           template_text,
+           '{{customer_name}}', COALESCE(customer_name, '')),
+           '{{level}}', COALESCE(level::text, '')),
+           '{{entries}}', COALESCE(entries, '')),
+           '{{totals}}', COALESCE(totals, ''));
+
+-- The messages of a set of actions: template in the customer's language,
+-- falling back to the step's own (French) one.
+CREATE FUNCTION dunning.action_message(action_ids bigint[])
+    RETURNS TABLE (action_id bigint, customer_id text, media dunning.media, recipient text,
+                   customer_name text, subject text, body text, payload jsonb)
+    LANGUAGE sql STABLE
+    SET search_path = pg_catalog, pg_temp
+BEGIN ATOMIC
+    WITH lines AS (
+        SELECT ae.action_id,
+               pg_catalog.string_agg(pg_catalog.format('%s  %s  %s %s', COALESCE(ae.document_number, ae.entry_id),
+                                                      COALESCE(ae.due_date::text, ''), ae.open_amount, ae.currency),
+                                     E'\n' ORDER BY ae.due_date, ae.entry_id) AS entries,
+               pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
+                   'entry_id', ae.entry_id, 'document_number', ae.document_number,
+                   'document_date', ae.document_date, 'due_date', ae.due_date, 'amount', ae.amount,
+                   'open_amount', ae.open_amount, 'currency', ae.currency, 'in_dispute', ae.in_dispute)
+                   ORDER BY ae.due_date, ae.entry_id) AS entry_list
+        FROM dunning.action_entry ae
+        WHERE ae.action_id = ANY (action_ids) AND ae.selected
+        GROUP BY ae.action_id),
+    totals AS (
+        SELECT t.action_id,
+               pg_catalog.string_agg(t.total || ' ' || t.currency, ' + ' ORDER BY t.currency) AS totals,
+               pg_catalog.jsonb_object_agg(t.currency, t.total) AS total_map
+        FROM (SELECT ae.action_id, ae.currency, pg_catalog.sum(ae.open_amount) AS total
+              FROM dunning.action_entry ae
+              WHERE ae.action_id = ANY (action_ids) AND ae.selected
+              GROUP BY ae.action_id, ae.currency) t
+        GROUP BY t.action_id)
+    SELECT a.action_id, a.customer_id, a.media,
+           CASE WHEN a.media = 'email' THEN a.email ELSE a.customer_name END,
+           a.customer_name,
+           dunning.render_plain(tp.subject, a.customer_name, a.level, l.entries, tt.totals),
+           dunning.render_plain(tp.body, a.customer_name, a.level, l.entries, tt.totals),
+           pg_catalog.jsonb_build_object(
+               'action_id', a.action_id, 'customer_id', a.customer_id, 'customer_name', a.customer_name,
+               'email', a.email, 'language', a.language, 'step', a.step, 'level', a.level,
+               'media', a.media, 'template_id', tp.template_id, 'collector', a.collector,
+               'entries', l.entry_list, 'totals', tt.total_map)
+    FROM dunning.action a
+    JOIN dunning.template base ON base.template_id = a.template_id
+    JOIN LATERAL (SELECT t.* FROM dunning.template t
+                  WHERE t.name = base.name AND t.language IN (a.language, base.language)
+                  ORDER BY t.language = a.language DESC LIMIT 1) tp ON true
+    LEFT JOIN lines l ON l.action_id = a.action_id
+    LEFT JOIN totals tt ON tt.action_id = a.action_id
+    WHERE a.action_id = ANY (action_ids);
+END;
+COMMENT ON FUNCTION dunning.action_message(bigint[]) IS
+    'recipient, subject, body and payload of actions, from their templates in the customer''s language';
+
+-------------------------------------------------------------------------------
+-- What collectors do (seed 000).
+-------------------------------------------------------------------------------
+-- The proposed actions of a batch: media, and optionally profile and step.
+CREATE FUNCTION dunning.batch_actions(media text, profile text, step text) RETURNS bigint[]
+    LANGUAGE plpgsql STABLE
+    SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    m dunning.media := media::dunning.media;
+    st dunning.step_name := step::dunning.step_name;
+    profile_key bigint;
+BEGIN
+    IF profile IS NOT NULL THEN
+        SELECT p.profile_id INTO profile_key FROM dunning.profile p WHERE p.name = profile;
+        IF NOT FOUND THEN
+            RAISE EXCEPTION 'unknown profile "%"', profile USING ERRCODE = 'invalid_parameter_value';
+        END IF;
+    END IF;
+    RETURN ARRAY(SELECT a.action_id FROM dunning.action a
+                 WHERE a.status = 'proposed' AND a.selected AND a.media = m
+                   AND (profile_key IS NULL OR a.profile_id = profile_key)
+                   AND (st IS NULL OR a.step = st)
+                 ORDER BY a.action_id);
+END
+$$;
+
+CREATE FUNCTION dunning.send(media text, profile text DEFAULT NULL, step text DEFAULT NULL,
+                             executed_on date DEFAULT NULL)
+    RETURNS integer
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    ids bigint[];
+    executed integer;
+BEGIN
+    IF media IS NULL OR media NOT IN ('email', 'letter') THEN
+        RAISE EXCEPTION 'send takes media email or letter, got %', COALESCE(pg_catalog.quote_literal(media), 'NULL')
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Phone and other actions are recorded with dunning.mark_done().';
+    END IF;
+    executed_on := COALESCE(executed_on, dunning.today());
+    ids := dunning.batch_actions(media, profile, step);
+    PERFORM dunning.check_executable(ids, executed_on);
+    executed := dunning.execute_actions(ids, executed_on, 'queued');
+    INSERT INTO dunning.outbox (action_id, customer_id, media, recipient, subject, body, payload)
+    SELECT m.action_id, m.customer_id, m.media, m.recipient, m.subject, m.body, m.payload
+    FROM dunning.action_message(ARRAY(SELECT d.action_id FROM pg_temp.dunning_executed d)) m;
+    RETURN executed;
+END
+$$;
+COMMENT ON FUNCTION dunning.send(text, text, text, date) IS
+    'executes the selected proposals of a media (email or letter), optionally one profile and step, into dunning.outbox; returns how many';
+
+-- Actions cannot be executed before they were proposed.
+CREATE FUNCTION dunning.check_executable(action_ids bigint[], executed_on date) RETURNS void
+    LANGUAGE plpgsql STABLE
+    SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    first_date date;
+BEGIN
+    SELECT pg_catalog.max(a.proposed_on) INTO first_date FROM dunning.action a WHERE a.action_id = ANY (action_ids);
+    IF executed_on < first_date THEN
+        RAISE EXCEPTION 'executed_on % is before the planning date %', executed_on, first_date
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+END
+$$;
+
+CREATE FUNCTION dunning.download_letters(profile text DEFAULT NULL, step text DEFAULT NULL,
+                                         executed_on date DEFAULT NULL)
+    RETURNS TABLE (customer_id text, customer_name text, action_ids bigint[], document text)
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    ids bigint[];
+BEGIN
+    executed_on := COALESCE(executed_on, dunning.today());
+    ids := dunning.batch_actions('letter', profile, step);
+    PERFORM dunning.check_executable(ids, executed_on);
+    PERFORM dunning.execute_actions(ids, executed_on, 'done', 'letter downloaded');
+    RETURN QUERY
+    SELECT m.customer_id, m.customer_name, pg_catalog.array_agg(m.action_id ORDER BY m.action_id),
+           '<!DOCTYPE html><html><head><meta charset="utf-8"><title>'
+           || dunning.html_escape(m.customer_name)
+           || '</title><style>@page{size:A4;margin:2cm}.letter{page-break-after:always;white-space:pre-wrap;font-family:serif}</style></head><body>'
+           || pg_catalog.string_agg('<div class="letter"><h1>' || dunning.html_escape(m.subject) || '</h1>'
+                                    || dunning.html_escape(m.body) || '</div>', '' ORDER BY m.action_id)
+           || '</body></html>'
+    FROM dunning.action_message(ARRAY(SELECT d.action_id FROM pg_temp.dunning_executed d)) m
+    GROUP BY m.customer_id, m.customer_name
+    ORDER BY m.customer_id;
+END
+$$;
+COMMENT ON FUNCTION dunning.download_letters(text, text, date) IS
+    'executes the selected letter proposals and returns one printable HTML document per customer';
+
+CREATE FUNCTION dunning.html_escape(t text) RETURNS text
+    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+    SET search_path = pg_catalog, pg_temp
+RETURN pg_catalog.replace(pg_catalog.replace(pg_catalog.replace(pg_catalog.replace(
+           t, '&', '&amp;'), '<', '&lt;'), '>', '&gt;'), '"', '&quot;');
+
+CREATE FUNCTION dunning.mark_done(action_id bigint, note text DEFAULT NULL, executed_on date DEFAULT NULL)
+    RETURNS void
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    a dunning.action;
+BEGIN
+    executed_on := COALESCE(executed_on, dunning.today());
+    SELECT * INTO a FROM dunning.action x WHERE x.action_id = mark_done.action_id FOR UPDATE;
+    PERFORM dunning.check_proposed(a, mark_done.action_id);
+    IF a.media NOT IN ('phone', 'other') THEN
+        RAISE EXCEPTION 'action % is by %: send it with dunning.send() or dunning.download_letters()',
+                action_id, a.media
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF NOT a.selected THEN
+        RAISE EXCEPTION 'action % is unticked: tick it before marking it done', action_id
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    PERFORM dunning.check_executable(ARRAY[action_id], executed_on);
+    PERFORM dunning.execute_actions(ARRAY[action_id], executed_on, 'done', note);
+END
+$$;
+COMMENT ON FUNCTION dunning.mark_done(bigint, text, date) IS
+    'records the outcome of a phone or other action and executes it';
+
+CREATE FUNCTION dunning.check_proposed(a dunning.action, action_id bigint) RETURNS void
+    LANGUAGE plpgsql IMMUTABLE
+    SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF a.action_id IS NULL THEN
+        RAISE EXCEPTION 'unknown action_id %', action_id USING ERRCODE = 'no_data_found';
+    END IF;
+    IF a.status <> 'proposed' THEN
+        RAISE EXCEPTION 'action % is already %: only proposed actions change', action_id, a.status
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+END
+$$;
+
+-- Tick and untick an action, or one entry of it; remembered by customer and
+-- step, so the next night's refreshed proposal keeps the choice.
+CREATE FUNCTION dunning.set_selected(action_id bigint, entry_id text, selected boolean) RETURNS void
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    a dunning.action;
+BEGIN
+    SELECT * INTO a FROM dunning.action x WHERE x.action_id = set_selected.action_id FOR UPDATE;
+    PERFORM dunning.check_proposed(a, set_selected.action_id);
+    IF entry_id IS NULL THEN
+        UPDATE dunning.action x SET selected = set_selected.selected WHERE x.action_id = a.action_id;
+    ELSE
+        UPDATE dunning.action_entry ae SET selected = set_selected.selected
+         WHERE ae.action_id = a.action_id AND ae.entry_id = set_selected.entry_id;
+        IF NOT FOUND THEN
+            RAISE EXCEPTION 'action % holds no entry %', action_id, pg_catalog.quote_literal(entry_id)
+                USING ERRCODE = 'no_data_found';
+        END IF;
+    END IF;
+    INSERT INTO dunning.selection AS sel (customer_id, step, entry_id, selected)
+    VALUES (a.customer_id, a.step, COALESCE(set_selected.entry_id, ''), set_selected.selected)
+    ON CONFLICT ON CONSTRAINT selection_pkey DO UPDATE
+       SET selected = EXCLUDED.selected, changed_at = EXCLUDED.changed_at, changed_by = EXCLUDED.changed_by;
+    INSERT INTO dunning.action_event (action_id, status, note)
+    VALUES (a.action_id, CASE WHEN set_selected.selected THEN 'ticked' ELSE 'unticked' END, set_selected.entry_id);
+END
+$$;
+
+CREATE FUNCTION dunning.tick(action_id bigint) RETURNS void
+    LANGUAGE sql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+BEGIN ATOMIC SELECT dunning.set_selected(action_id, NULL, true); END;
+CREATE FUNCTION dunning.untick(action_id bigint) RETURNS void
+    LANGUAGE sql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+BEGIN ATOMIC SELECT dunning.set_selected(action_id, NULL, false); END;
+CREATE FUNCTION dunning.tick(action_id bigint, entry_id text) RETURNS void
+    LANGUAGE sql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+BEGIN ATOMIC SELECT dunning.set_selected(action_id, entry_id, true); END;
+CREATE FUNCTION dunning.untick(action_id bigint, entry_id text) RETURNS void
+    LANGUAGE sql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+BEGIN ATOMIC SELECT dunning.set_selected(action_id, entry_id, false); END;
+COMMENT ON FUNCTION dunning.tick(bigint) IS 'selects a proposed action (kept across nightly refreshes)';
+COMMENT ON FUNCTION dunning.untick(bigint) IS 'leaves a proposed action out (kept across nightly refreshes)';
+COMMENT ON FUNCTION dunning.tick(bigint, text) IS 'selects one entry of a proposed action';
+COMMENT ON FUNCTION dunning.untick(bigint, text) IS 'leaves one entry out of a proposed action';
+
+-------------------------------------------------------------------------------
+-- Views of the manual trigger (seed 000).
+-------------------------------------------------------------------------------
+-- One row per proposed action and currency (a customer owing in several
+-- currencies gets one row each: amounts are never summed across them).
+CREATE VIEW dunning.proposal AS
+SELECT a.action_id, a.customer_id, a.customer_name, p.name AS profile, a.media, a.step, a.level,
+       pg_catalog.sum(ae.open_amount) FILTER (WHERE ae.selected) AS amount,
+       ae.currency,
+       pg_catalog.count(*) FILTER (WHERE ae.selected) AS entry_count,
+       a.selected, a.exclusion_reason, a.customer_in_dispute, a.has_disputed_entries,
+       a.collector, a.auto_send, a.proposed_on
+FROM dunning.action a
+JOIN dunning.action_entry ae ON ae.action_id = a.action_id
+LEFT JOIN dunning.profile p ON p.profile_id = a.profile_id
+WHERE a.status = 'proposed'
+GROUP BY a.action_id, p.name, ae.currency;
+COMMENT ON VIEW dunning.proposal IS 'proposed actions, one row per currency, for the collector''s review';
+
+-- The batches ("lots"): per media, profile, step and level.
+CREATE VIEW dunning.batch AS
+SELECT pr.media, pr.profile, pr.step, pr.level, pr.currency,
+       pg_catalog.count(DISTINCT pr.action_id) AS actions,
+       pg_catalog.count(DISTINCT pr.action_id) FILTER (WHERE pr.selected) AS selected_actions,
+       pg_catalog.sum(pr.amount) FILTER (WHERE pr.selected) AS selected_amount
+FROM dunning.proposal pr
+GROUP BY pr.media, pr.profile, pr.step, pr.level, pr.currency;
+COMMENT ON VIEW dunning.batch IS 'proposed actions per media, profile, step and level, with counts and amounts per currency';
+
+-- Phone and other actions to do, per collector.
+CREATE VIEW dunning.todo AS
+SELECT a.collector, a.action_id, a.customer_id, a.customer_name, a.media, a.step, a.level,
+       pr.amount, pr.currency, pr.entry_count, a.customer_in_dispute, a.has_disputed_entries, a.proposed_on
+FROM dunning.action a
+JOIN dunning.proposal pr ON pr.action_id = a.action_id
+WHERE a.status = 'proposed' AND a.selected AND a.media IN ('phone', 'other');
+COMMENT ON VIEW dunning.todo IS 'selected phone and other actions waiting to be done, per collector';
+
+-- Every action ever made, with its status history.
+CREATE VIEW dunning.activity AS
+SELECT a.action_id, a.customer_id, a.customer_name, a.step, a.level, a.media, a.status, a.selected,
+       a.exclusion_reason, a.collector, a.proposed_on, a.executed_on, a.note,
+       (SELECT pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
+                   'status', ev.status, 'at', ev.at, 'executed_on', ev.executed_on,
+                   'by', ev.by_role, 'note', ev.note) ORDER BY ev.at)
+        FROM dunning.action_event ev WHERE ev.action_id = a.action_id) AS history
+FROM dunning.action a;
+COMMENT ON VIEW dunning.activity IS 'every action with its status history';
+
+-------------------------------------------------------------------------------
+-- dunning.explain(customer_id, as_of): for each open entry of a customer,
+-- where it stands and why it is, or is not, in the day's proposals.
+-------------------------------------------------------------------------------
+CREATE FUNCTION dunning.explain(customer_id text, as_of date DEFAULT NULL)
+    RETURNS TABLE (entry_id text, document_number text, due_date date, open_amount numeric,
+                   currency text, level dunning.level, last_dunned_on date, reminder_count integer,
+                   next_step dunning.step_name, next_due_on date, verdict text)
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    s dunning.settings;
+BEGIN
+    SELECT * INTO s FROM dunning.settings;
+    as_of := COALESCE(as_of, dunning.today());
+    PERFORM dunning.evaluate(as_of, explain.customer_id, true);
+    IF NOT EXISTS (SELECT FROM pg_temp.dunning_customer) THEN
+        RAISE EXCEPTION 'unknown customer_id %', pg_catalog.quote_literal(explain.customer_id)
+            USING ERRCODE = 'no_data_found';
+    END IF;
+    PERFORM dunning.propose(as_of);
+    RETURN QUERY
+    SELECT e.entry_id, e.document_number, e.due_date, e.open_amount, e.currency, e.level,
+           e.last_dunned_on, e.reminder_count, dunning.level_step(e.next_level), e.due_on,
+           CASE
+               WHEN e.anomaly IS NOT NULL THEN 'anomaly: ' || e.anomaly
+               WHEN e.open_amount = 0 THEN
+                   CASE WHEN c.step IS NOT NULL THEN 'settled: thank-you due'
+                        WHEN e.thanked_on IS NOT NULL THEN pg_catalog.format('settled: thanked on %s', e.thanked_on)
+                        ELSE 'settled' END
+               WHEN NOT e.scenario_enabled THEN 'scenario disabled'
+               WHEN c.step IS NOT NULL AND cu.stop_dunning THEN 'excluded: stop_dunning'
+               WHEN c.step IS NOT NULL AND p.exclusion_reason IS NOT NULL THEN 'excluded: ' || p.exclusion_reason
+               WHEN c.step IS NOT NULL AND c.exclusion_reason IS NOT NULL THEN 'excluded: ' || c.exclusion_reason
+               WHEN c.step IS NOT NULL AND c.level > c.level_before AND c.step <> dunning.level_step(e.next_level)
+                   THEN pg_catalog.format('due: in the account statement at %s', c.level)
+               WHEN c.step IS NOT NULL THEN pg_catalog.format('due: proposed at %s', c.level)
+               WHEN e.next_level IS NULL AND e.level >= 'R1' THEN 'last level reached'
+               WHEN e.next_level IS NULL THEN 'no reminder step enabled'
+               WHEN e.due_on > as_of THEN pg_catalog.format('not due until %s', e.due_on)
+               WHEN e.is_credit THEN 'credit entry: joins a message only at its level'
+               ELSE 'due'
+           END
+    FROM pg_temp.dunning_eval e
+    LEFT JOIN pg_temp.dunning_customer cu ON cu.customer_id = e.customer_id
+    LEFT JOIN pg_temp.dunning_candidate c ON c.customer_id = e.customer_id AND c.entry_id = e.entry_id
+    LEFT JOIN pg_temp.dunning_proposal p ON p.customer_id = c.customer_id AND p.step = c.step
+    ORDER BY e.due_date NULLS LAST, e.entry_id;
+END
+$$;
+COMMENT ON FUNCTION dunning.explain(text, date) IS
+    'for each open entry of a customer: level, next step, the date it falls due, and why it is or is not proposed';
+
+-------------------------------------------------------------------------------
+-- Backups: history and state are user data.
+-------------------------------------------------------------------------------
+SELECT pg_catalog.pg_extension_config_dump('dunning.run', '');
+SELECT pg_catalog.pg_extension_config_dump('dunning.run_id_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('dunning.entry_state', '');
+SELECT pg_catalog.pg_extension_config_dump('dunning.action', '');
+SELECT pg_catalog.pg_extension_config_dump('dunning.action_id_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('dunning.action_entry', '');
+SELECT pg_catalog.pg_extension_config_dump('dunning.action_event', '');
+SELECT pg_catalog.pg_extension_config_dump('dunning.selection', '');
+SELECT pg_catalog.pg_extension_config_dump('dunning.anomaly', '');
+SELECT pg_catalog.pg_extension_config_dump('dunning.outbox', '');
+SELECT pg_catalog.pg_extension_config_dump('dunning.message_id_seq', '');
+
+-------------------------------------------------------------------------------
+-- Privileges of the planner's objects.
+--   dunning_admin      plans, reads everything
+--   dunning_collector  plans, reviews, ticks, sends, downloads, marks done
+--   dunning_reader     reads the views
+-------------------------------------------------------------------------------
+REVOKE ALL ON ALL TABLES IN SCHEMA dunning FROM PUBLIC;
+REVOKE ALL ON ALL SEQUENCES IN SCHEMA dunning FROM PUBLIC;
+REVOKE ALL ON ALL FUNCTIONS IN SCHEMA dunning FROM PUBLIC;
+
+GRANT SELECT ON dunning.run, dunning.entry_state, dunning.action, dunning.action_entry,
+                dunning.action_event, dunning.selection, dunning.anomaly, dunning.outbox,
+                dunning.proposal, dunning.batch, dunning.todo, dunning.activity
+    TO dunning_admin, dunning_collector;
+GRANT SELECT ON dunning.proposal, dunning.batch, dunning.todo, dunning.activity TO dunning_reader;
+GRANT EXECUTE ON FUNCTION
+    dunning.plan(date), dunning.explain(text, date), dunning.today(),
+    dunning.send(text, text, text, date), dunning.download_letters(text, text, date),
+    dunning.mark_done(bigint, text, date),
+    dunning.tick(bigint), dunning.untick(bigint), dunning.tick(bigint, text), dunning.untick(bigint, text)
+    TO dunning_admin, dunning_collector;
+GRANT EXECUTE ON FUNCTION dunning.today(), dunning.level_step(dunning.level),
+                          dunning.criteria_match(jsonb, jsonb)
+    TO dunning_admin, dunning_collector, dunning_reader;
