@@ -187,11 +187,19 @@ AS $$
 DECLARE
     s dunning.settings;
     criteria_profiles boolean;
+    unique_customers boolean;
 BEGIN
     SELECT * INTO s FROM dunning.settings;
     PERFORM dunning.check_ledger_relation(s.customer_source, 'customers');
     PERFORM dunning.check_ledger_relation(s.entry_source, 'entries');
     criteria_profiles := EXISTS (SELECT FROM dunning.profile p WHERE p.criteria IS NOT NULL);
+    -- A relation with a unique index on customer_id cannot hold a customer
+    -- twice: spare the window that finds duplicates in a view.
+    unique_customers := EXISTS (
+        SELECT FROM pg_catalog.pg_index i
+        JOIN pg_catalog.pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0]
+        WHERE i.indrelid = s.customer_source AND i.indisunique AND i.indnkeyatts = 1
+          AND i.indpred IS NULL AND a.attname = 'customer_id');
 
     DROP TABLE IF EXISTS pg_temp.dunning_customer, pg_temp.dunning_eval;
     CREATE TEMPORARY TABLE dunning_customer (
@@ -209,7 +217,7 @@ BEGIN
                COALESCE(c.email ~ '\S', false),
                COALESCE(ep.profile_id, %s, std.profile_id),
                CASE WHEN c.profile IS NOT NULL AND ep.profile_id IS NULL THEN c.profile END,
-               pg_catalog.count(*) OVER (PARTITION BY c.customer_id) > 1
+               %s
         FROM %s AS c
         CROSS JOIN (SELECT p.profile_id FROM dunning.profile p WHERE p.name = 'Standard') AS std
         LEFT JOIN dunning.profile AS ep ON ep.name = c.profile
@@ -225,8 +233,11 @@ BEGIN
                        ''attributes'', COALESCE(c.attributes, ''{}''::jsonb)))
                ORDER BY p.priority, p.profile_id LIMIT 1)'
         ELSE 'NULL::bigint' END,
+        CASE WHEN unique_customers THEN 'false'
+             ELSE 'pg_catalog.count(*) OVER (PARTITION BY c.customer_id) > 1' END,
         s.customer_source)
     USING only_customer;
+    ANALYZE pg_temp.dunning_customer;   -- temporary tables have no statistics otherwise
 
     CREATE TEMPORARY TABLE dunning_eval (
         customer_id text, entry_id text, document_number text, kind text, document_date date,
@@ -312,6 +323,7 @@ BEGIN
             $q$, s.entry_source)
         USING only_customer;
     END IF;
+    ANALYZE pg_temp.dunning_eval;
 END
 $$;
 COMMENT ON FUNCTION dunning.evaluate(date, text, boolean) IS
@@ -894,9 +906,11 @@ COMMENT ON FUNCTION dunning.untick(bigint, text) IS 'leaves one entry out of a p
 -- currencies gets one row each: amounts are never summed across them).
 CREATE VIEW dunning.proposal AS
 SELECT a.action_id, a.customer_id, a.customer_name, p.name AS profile, a.media, a.step, a.level,
-       pg_catalog.sum(ae.open_amount) FILTER (WHERE ae.selected) AS amount,
+       pg_catalog.sum(ae.open_amount) AS amount,
        ae.currency,
-       pg_catalog.count(*) FILTER (WHERE ae.selected) AS entry_count,
+       pg_catalog.count(*) AS entry_count,
+       COALESCE(pg_catalog.sum(ae.open_amount) FILTER (WHERE ae.selected), 0) AS selected_amount,
+       pg_catalog.count(*) FILTER (WHERE ae.selected) AS selected_entry_count,
        a.selected, a.exclusion_reason, a.customer_in_dispute, a.has_disputed_entries,
        a.collector, a.auto_send, a.proposed_on
 FROM dunning.action a
@@ -904,14 +918,16 @@ JOIN dunning.action_entry ae ON ae.action_id = a.action_id
 LEFT JOIN dunning.profile p ON p.profile_id = a.profile_id
 WHERE a.status = 'proposed'
 GROUP BY a.action_id, p.name, ae.currency;
-COMMENT ON VIEW dunning.proposal IS 'proposed actions, one row per currency, for the collector''s review';
+COMMENT ON VIEW dunning.proposal IS
+    'proposed actions, one row per currency: amount and entry_count of all their entries, selected_amount and selected_entry_count of those that will go';
 
 -- The batches ("lots"): per media, profile, step and level.
 CREATE VIEW dunning.batch AS
 SELECT pr.media, pr.profile, pr.step, pr.level, pr.currency,
        pg_catalog.count(DISTINCT pr.action_id) AS actions,
        pg_catalog.count(DISTINCT pr.action_id) FILTER (WHERE pr.selected) AS selected_actions,
-       pg_catalog.sum(pr.amount) FILTER (WHERE pr.selected) AS selected_amount
+       pg_catalog.sum(pr.amount) AS amount,
+       pg_catalog.sum(pr.selected_amount) FILTER (WHERE pr.selected) AS selected_amount
 FROM dunning.proposal pr
 GROUP BY pr.media, pr.profile, pr.step, pr.level, pr.currency;
 COMMENT ON VIEW dunning.batch IS 'proposed actions per media, profile, step and level, with counts and amounts per currency';
@@ -919,7 +935,7 @@ COMMENT ON VIEW dunning.batch IS 'proposed actions per media, profile, step and 
 -- Phone and other actions to do, per collector.
 CREATE VIEW dunning.todo AS
 SELECT a.collector, a.action_id, a.customer_id, a.customer_name, a.media, a.step, a.level,
-       pr.amount, pr.currency, pr.entry_count, a.customer_in_dispute, a.has_disputed_entries, a.proposed_on
+       pr.selected_amount AS amount, pr.currency, pr.selected_entry_count AS entry_count, a.customer_in_dispute, a.has_disputed_entries, a.proposed_on
 FROM dunning.action a
 JOIN dunning.proposal pr ON pr.action_id = a.action_id
 WHERE a.status = 'proposed' AND a.selected AND a.media IN ('phone', 'other');

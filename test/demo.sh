@@ -3,7 +3,9 @@
 # The demo: builds and installs dunning, starts a throwaway PostgreSQL 15
 # cluster with pg_cron preloaded, creates the extension in a database named
 # dunning_demo with the sample ledger of a French SME (test/data/
-# sample_ledger.sql), and shows the default configuration and the ledger.
+# sample_ledger.sql), shows the default configuration and the ledger, then
+# runs a collector's day: plan 2026-06-30, review, untick, send, download,
+# and plan again ten days later.
 # The cluster is stopped and removed at the end; KEEP_CLUSTER=1 keeps it
 # running and prints how to connect.
 #
@@ -52,4 +54,40 @@ q -c "SELECT CASE WHEN due_date IS NULL THEN 'no due date'
         FROM dunning.entry WHERE open_amount > 0
         GROUP BY 1, 2 ORDER BY 1, 2"
 
-say "done: dunning is installed with its defaults and a sample ledger"
+say "planning 2026-06-30: SELECT dunning.plan('2026-06-30')"
+q -c "SELECT dunning.plan('2026-06-30') AS run_id"
+q -c "SELECT run_id, as_of, entries, proposals, selected, anomalies FROM dunning.run ORDER BY run_id"
+
+say "the batches to review (dunning.batch)"
+q -c "SELECT media, profile, step, level, currency, actions, selected_actions, selected_amount
+        FROM dunning.batch ORDER BY media, step, currency"
+
+say "excluded or flagged proposals (dunning.proposal)"
+q -c "SELECT action_id, customer_name, step, amount, currency, selected, exclusion_reason,
+             customer_in_dispute, has_disputed_entries
+        FROM dunning.proposal
+       WHERE NOT selected OR customer_in_dispute OR has_disputed_entries ORDER BY action_id"
+
+say "rows the run skipped (dunning.anomaly)"
+q -c "SELECT customer_id, entry_id, reason FROM dunning.anomaly ORDER BY entry_id"
+
+say "why customer C024 gets what it gets (dunning.explain)"
+q -c "SELECT entry_id, due_date, open_amount, currency, level, next_step, next_due_on, verdict
+        FROM dunning.explain('C024', '2026-06-30')"
+
+say "a collector unticks C003's reminder, then sends the emails and downloads the letters"
+q -c "SELECT dunning.untick(action_id) FROM dunning.action WHERE customer_id = 'C003' AND step = 'R1' AND status = 'proposed'" >/dev/null
+q -c "SELECT dunning.send('email', executed_on => '2026-06-30') AS emails_queued"
+q -c "SELECT count(*) AS letters_downloaded FROM dunning.download_letters(executed_on => '2026-06-30')"
+q -c "SELECT collector, count(*) AS calls_to_make FROM dunning.todo GROUP BY collector ORDER BY collector"
+
+say "what happened (dunning.activity) and where the entries stand (dunning.entry_state)"
+q -c "SELECT status, media, step, count(*) FROM dunning.activity GROUP BY 1, 2, 3 ORDER BY 1, 2, 3"
+q -c "SELECT level, count(*) AS entries, sum(reminder_count) AS reminders FROM dunning.entry_state GROUP BY level ORDER BY level"
+
+say "ten days later: SELECT dunning.plan('2026-07-10')"
+q -c "SELECT dunning.plan('2026-07-10') AS run_id"
+q -c "SELECT media, step, level, currency, actions, selected_actions, selected_amount
+        FROM dunning.batch ORDER BY media, step, currency"
+
+say "done: dunning planned, sent and recorded a day of reminders on the sample ledger"
