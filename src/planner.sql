@@ -606,6 +606,7 @@ BEGIN
         RETURNING a.action_id, a.customer_id, a.step, a.level)
     SELECT * FROM done;
     GET DIAGNOSTICS executed = ROW_COUNT;
+    ANALYZE pg_temp.dunning_executed;
 
     INSERT INTO dunning.action_event (action_id, status, executed_on, note)
     SELECT d.action_id, new_status, executed_on, note FROM pg_temp.dunning_executed d;
@@ -670,16 +671,18 @@ BEGIN ATOMIC
                    'document_date', ae.document_date, 'due_date', ae.due_date, 'amount', ae.amount,
                    'open_amount', ae.open_amount, 'currency', ae.currency, 'in_dispute', ae.in_dispute)
                    ORDER BY ae.due_date, ae.entry_id) AS entry_list
-        FROM dunning.action_entry ae
-        WHERE ae.action_id = ANY (action_ids) AND ae.selected
+        FROM pg_catalog.unnest(action_ids) AS i (action_id)
+        JOIN dunning.action_entry ae ON ae.action_id = i.action_id
+        WHERE ae.selected
         GROUP BY ae.action_id),
     totals AS (
         SELECT t.action_id,
                pg_catalog.string_agg(t.total || ' ' || t.currency, ' + ' ORDER BY t.currency) AS totals,
                pg_catalog.jsonb_object_agg(t.currency, t.total) AS total_map
         FROM (SELECT ae.action_id, ae.currency, pg_catalog.sum(ae.open_amount) AS total
-              FROM dunning.action_entry ae
-              WHERE ae.action_id = ANY (action_ids) AND ae.selected
+              FROM pg_catalog.unnest(action_ids) AS i (action_id)
+              JOIN dunning.action_entry ae ON ae.action_id = i.action_id
+              WHERE ae.selected
               GROUP BY ae.action_id, ae.currency) t
         GROUP BY t.action_id)
     SELECT a.action_id, a.customer_id, a.media,
@@ -692,14 +695,14 @@ BEGIN ATOMIC
                'email', a.email, 'language', a.language, 'step', a.step, 'level', a.level,
                'media', a.media, 'template_id', tp.template_id, 'collector', a.collector,
                'entries', l.entry_list, 'totals', tt.total_map)
-    FROM dunning.action a
+    FROM pg_catalog.unnest(action_ids) AS i (action_id)
+    JOIN dunning.action a ON a.action_id = i.action_id
     JOIN dunning.template base ON base.template_id = a.template_id
     JOIN LATERAL (SELECT t.* FROM dunning.template t
                   WHERE t.name = base.name AND t.language IN (a.language, base.language)
                   ORDER BY t.language = a.language DESC LIMIT 1) tp ON true
     LEFT JOIN lines l ON l.action_id = a.action_id
-    LEFT JOIN totals tt ON tt.action_id = a.action_id
-    WHERE a.action_id = ANY (action_ids);
+    LEFT JOIN totals tt ON tt.action_id = a.action_id;
 END;
 COMMENT ON FUNCTION dunning.action_message(bigint[]) IS
     'recipient, subject, body and payload of actions, from their templates in the customer''s language';
