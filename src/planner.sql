@@ -102,12 +102,15 @@ COMMENT ON TABLE dunning.action_event IS 'status history of each action (propose
 
 -- A collector's ticking and unticking, remembered by customer and step (and
 -- entry) so that the next night's refreshed proposal keeps it.  entry_id ''
--- stands for the whole action.
+-- stands for the whole action.  An untick holds until ticked again; a tick
+-- only overrides the exclusion it was given against (overrides), so a new
+-- reason to exclude (a promise, stop_dunning) is not silenced by an old tick.
 CREATE TABLE dunning.selection (
     customer_id text NOT NULL,
     step        dunning.step_name NOT NULL,
     entry_id    text NOT NULL DEFAULT '',
     selected    boolean NOT NULL,
+    overrides   text,
     changed_at  timestamptz NOT NULL DEFAULT pg_catalog.clock_timestamp(),
     changed_by  text NOT NULL DEFAULT CURRENT_USER,
     PRIMARY KEY (customer_id, step, entry_id)
@@ -212,7 +215,7 @@ BEGIN
     -- match (lowest priority first), else Standard.
     EXECUTE pg_catalog.format($q$
         INSERT INTO pg_temp.dunning_customer
-        SELECT c.customer_id, c.name, c.email, COALESCE(c.language, 'fr'), c.collector,
+        SELECT DISTINCT ON (c.customer_id) c.customer_id, c.name, c.email, COALESCE(c.language, 'fr'), c.collector,
                COALESCE(c.stop_dunning, false), COALESCE(c.in_dispute, false),
                COALESCE(c.email ~ '\S', false),
                COALESCE(ep.profile_id, %s, std.profile_id),
@@ -222,6 +225,7 @@ BEGIN
         CROSS JOIN (SELECT p.profile_id FROM dunning.profile p WHERE p.name = 'Standard') AS std
         LEFT JOIN dunning.profile AS ep ON ep.name = c.profile
         WHERE $1 IS NULL OR c.customer_id = $1
+        ORDER BY c.customer_id   -- one row per customer_id, a duplicate flagged
         $q$,
         CASE WHEN criteria_profiles THEN
             '(SELECT p.profile_id FROM dunning.profile p
@@ -305,6 +309,7 @@ BEGIN
            OR y.anomaly IS NOT NULL
            OR (y.next_level IS NOT NULL AND
                dunning.next_due_on(y.steps, y.level, y.next_level, y.due_date, y.last_dunned_on) <= $2)
+           OR (y.is_credit AND y.next_level IS NOT NULL)   -- may join a message of its level
            OR (y.open_amount = 0 AND y.thanks_days IS NOT NULL AND y.thanked_on IS NULL)
            OR ($4 AND y.open_amount <> 0 AND y.due_date < $2)
         $q$, s.entry_source)
@@ -336,6 +341,16 @@ CREATE FUNCTION dunning.today() RETURNS date
     SET search_path = pg_catalog, pg_temp
 RETURN (pg_catalog.now() AT TIME ZONE (SELECT s.timezone FROM dunning.settings s))::date;
 COMMENT ON FUNCTION dunning.today() IS 'today''s date in settings.timezone, the default of every as_of and executed_on';
+
+-- Whether a proposal (or one of its entries) goes: an untick always holds; a
+-- tick counts only against the exclusion it overrode; else, unless excluded.
+CREATE FUNCTION dunning.is_selected(remembered boolean, overrides text, exclusion_reason text)
+    RETURNS boolean
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    SET search_path = pg_catalog, pg_temp
+RETURN CASE WHEN remembered IS FALSE THEN false
+            WHEN exclusion_reason IS NULL THEN true
+            ELSE COALESCE(remembered AND overrides = exclusion_reason, false) END;
 
 -- The step a level is reached by.
 CREATE FUNCTION dunning.level_step(level dunning.level) RETURNS dunning.step_name
@@ -383,31 +398,34 @@ BEGIN
         is_credit boolean, exclusion_reason text
     ) ON COMMIT DROP;
 
-    IF s.grouping = 'per_document' THEN
-        -- One message per customer and level: the entries due at that level.
-        INSERT INTO pg_temp.dunning_candidate
-        SELECT e.customer_id, dunning.level_step(e.next_level), e.next_level, e.entry_id,
-               e.document_number, e.document_date, e.due_date, e.amount, e.open_amount, e.currency,
-               e.level, e.in_dispute, e.is_credit, NULL
-        FROM pg_temp.dunning_eval e
-        WHERE e.anomaly IS NULL AND e.due_on <= as_of;
-    ELSE
-        -- One message per customer with a due debit entry: every overdue
-        -- entry, at the highest level among them (seed 003).
+    -- Per document (and pre-due reminders in both modes): one message per
+    -- customer and level, with the debit entries due at that level.  Credit
+    -- entries have no date of their own to wait for: one joins the message
+    -- of the level it is at the threshold of (seed 002: from the first level).
+    INSERT INTO pg_temp.dunning_candidate
+    SELECT e.customer_id, dunning.level_step(e.next_level), e.next_level, e.entry_id,
+           e.document_number, e.document_date, e.due_date, e.amount, e.open_amount, e.currency,
+           e.level, e.in_dispute, e.is_credit, NULL
+    FROM pg_temp.dunning_eval e
+    WHERE e.anomaly IS NULL AND e.next_level IS NOT NULL AND (e.due_on <= as_of OR e.is_credit)
+      AND (s.grouping = 'per_document' OR e.next_level = 'P');
+
+    IF s.grouping = 'account_statement' THEN
+        -- One message per customer with a reminder due: every overdue entry,
+        -- at the highest level among them (seed 003).
         INSERT INTO pg_temp.dunning_candidate
         SELECT e.customer_id, dunning.level_step(t.level), t.level, e.entry_id,
                e.document_number, e.document_date, e.due_date, e.amount, e.open_amount, e.currency,
                e.level, e.in_dispute, e.is_credit, NULL
         FROM pg_temp.dunning_eval e
         JOIN (SELECT d.customer_id,
-                     pg_catalog.max(GREATEST(CASE WHEN d.due_on <= as_of THEN d.next_level END,
-                                             CASE WHEN d.due_date < as_of THEN d.level END)) AS level
+                     pg_catalog.max(GREATEST(CASE WHEN d.due_on <= as_of THEN d.next_level END, d.level)) AS level
               FROM pg_temp.dunning_eval d
-              WHERE d.anomaly IS NULL AND d.open_amount <> 0
+              WHERE d.anomaly IS NULL AND d.open_amount <> 0 AND d.due_date < as_of
               GROUP BY d.customer_id
-              HAVING pg_catalog.bool_or(d.due_on <= as_of AND NOT d.is_credit)) AS t
+              HAVING pg_catalog.bool_or(d.due_on <= as_of AND d.next_level >= 'R1' AND NOT d.is_credit)) AS t
           ON t.customer_id = e.customer_id
-        WHERE e.anomaly IS NULL AND e.open_amount <> 0 AND (e.due_on <= as_of OR e.due_date < as_of);
+        WHERE e.anomaly IS NULL AND e.open_amount <> 0 AND e.due_date < as_of;
     END IF;
 
     -- A credit entry joins a message of its level only (seed 003): a
@@ -426,14 +444,14 @@ BEGIN
       AND e.thanks_days IS NOT NULL AND e.thanked_on IS NULL
       AND e.settled_on + e.thanks_days <= as_of AND e.settled_on + e.thanks_days > as_of - 30
       AND NOT (s.skip_thanks_for_credit_notes AND e.settled_by = 'credit_note')
-      AND (NOT s.thanks_only_if_dunned OR e.level > 'none');
+      AND (NOT s.thanks_only_if_dunned OR e.level >= 'R1');   -- the pre-due courtesy is not dunning
 
     -- Entry exclusions (seed 000): promises not yet expired, disputes when
     -- excluded, amounts under the threshold.
     UPDATE pg_temp.dunning_candidate c
        SET exclusion_reason = CASE
                WHEN s.exclude_promised AND e.promised_on >= as_of
-                   THEN pg_catalog.format('promise to pay by %s', e.promised_on)
+                   THEN 'promise to pay by ' || pg_catalog.to_char(e.promised_on, 'YYYY-MM-DD')
                WHEN s.exclude_disputed AND c.in_dispute THEN 'entry in dispute'
                WHEN pg_catalog.abs(c.open_amount) < s.min_entry_amount THEN 'below min_entry_amount'
            END
@@ -514,12 +532,18 @@ BEGIN
     INSERT INTO dunning.action_event (action_id, status, note)
     SELECT g.action_id, 'cancelled', pg_catalog.format('no longer due on %s', as_of) FROM gone g;
 
-    -- Proposals still due: refreshed in place.
+    -- Proposals still due: refreshed in place; a change of exclusion is history.
+    INSERT INTO dunning.action_event (action_id, status, note)
+    SELECT a.action_id, CASE WHEN p.exclusion_reason IS NULL THEN 'proposed' ELSE 'excluded' END,
+           p.exclusion_reason
+    FROM dunning.action a
+    JOIN pg_temp.dunning_proposal p ON p.customer_id = a.customer_id AND p.step = a.step
+    WHERE a.status = 'proposed' AND a.exclusion_reason IS DISTINCT FROM p.exclusion_reason;
     UPDATE dunning.action a
        SET run_id = this_run, level = p.level, profile_id = p.profile_id, scenario_id = p.scenario_id,
            media = f.media, template_id = f.template_id, auto_send = f.auto_send,
            exclusion_reason = p.exclusion_reason,
-           selected = COALESCE(sel.selected, p.exclusion_reason IS NULL),
+           selected = dunning.is_selected(sel.selected, sel.overrides, p.exclusion_reason),
            customer_in_dispute = p.customer_in_dispute, has_disputed_entries = p.has_disputed_entries,
            collector = p.collector, customer_name = p.customer_name, email = p.email,
            language = p.language, proposed_on = as_of
@@ -536,7 +560,7 @@ BEGIN
                                     customer_in_dispute, has_disputed_entries, collector, proposed_on,
                                     customer_name, email, language)
         SELECT this_run, p.customer_id, p.profile_id, p.scenario_id, p.step, p.level, f.media,
-               f.template_id, f.auto_send, COALESCE(sel.selected, p.exclusion_reason IS NULL),
+               f.template_id, f.auto_send, dunning.is_selected(sel.selected, sel.overrides, p.exclusion_reason),
                p.exclusion_reason, p.customer_in_dispute, p.has_disputed_entries, p.collector, as_of,
                p.customer_name, p.email, p.language
         FROM pg_temp.dunning_proposal p
@@ -560,7 +584,7 @@ BEGIN
                                       in_dispute, selected, exclusion_reason)
     SELECT a.action_id, c.customer_id, c.entry_id, c.document_number, c.document_date, c.due_date,
            c.amount, c.open_amount, c.currency, c.level_before, c.in_dispute,
-           COALESCE(sel.selected, c.exclusion_reason IS NULL), c.exclusion_reason
+           dunning.is_selected(sel.selected, sel.overrides, c.exclusion_reason), c.exclusion_reason
     FROM pg_temp.dunning_candidate c
     JOIN dunning.action a ON a.status = 'proposed' AND a.customer_id = c.customer_id AND a.step = c.step
     LEFT JOIN dunning.selection sel
@@ -603,6 +627,8 @@ BEGIN
            SET status = new_status, executed_on = execute_actions.executed_on,
                note = COALESCE(execute_actions.note, a.note)
          WHERE a.action_id = ANY (action_ids) AND a.status = 'proposed' AND a.selected
+           -- a message with every entry unticked has nothing to say
+           AND EXISTS (SELECT FROM dunning.action_entry ae WHERE ae.action_id = a.action_id AND ae.selected)
         RETURNING a.action_id, a.customer_id, a.step, a.level)
     SELECT * FROM done;
     GET DIAGNOSTICS executed = ROW_COUNT;
@@ -834,7 +860,10 @@ BEGIN
             USING ERRCODE = 'invalid_parameter_value';
     END IF;
     PERFORM dunning.check_executable(ARRAY[action_id], executed_on);
-    PERFORM dunning.execute_actions(ARRAY[action_id], executed_on, 'done', note);
+    IF dunning.execute_actions(ARRAY[action_id], executed_on, 'done', note) = 0 THEN
+        RAISE EXCEPTION 'action % has every entry unticked: tick one before marking it done', action_id
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
 END
 $$;
 COMMENT ON FUNCTION dunning.mark_done(bigint, text, date) IS
@@ -863,23 +892,40 @@ CREATE FUNCTION dunning.set_selected(action_id bigint, entry_id text, selected b
 AS $$
 DECLARE
     a dunning.action;
+    reason text;
 BEGIN
     SELECT * INTO a FROM dunning.action x WHERE x.action_id = set_selected.action_id FOR UPDATE;
     PERFORM dunning.check_proposed(a, set_selected.action_id);
-    IF entry_id IS NULL THEN
+    IF set_selected.selected AND a.exclusion_reason = 'stop_dunning' THEN
+        RAISE EXCEPTION 'customer % is marked stop_dunning: clear it on the customer record to remind them',
+                a.customer_id
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF set_selected.entry_id IS NULL THEN
+        reason := a.exclusion_reason;
         UPDATE dunning.action x SET selected = set_selected.selected WHERE x.action_id = a.action_id;
     ELSE
         UPDATE dunning.action_entry ae SET selected = set_selected.selected
-         WHERE ae.action_id = a.action_id AND ae.entry_id = set_selected.entry_id;
+         WHERE ae.action_id = a.action_id AND ae.entry_id = set_selected.entry_id
+        RETURNING ae.exclusion_reason INTO reason;
         IF NOT FOUND THEN
-            RAISE EXCEPTION 'action % holds no entry %', action_id, pg_catalog.quote_literal(entry_id)
+            RAISE EXCEPTION 'action % holds no entry %', a.action_id, pg_catalog.quote_literal(set_selected.entry_id)
                 USING ERRCODE = 'no_data_found';
         END IF;
     END IF;
-    INSERT INTO dunning.selection AS sel (customer_id, step, entry_id, selected)
-    VALUES (a.customer_id, a.step, COALESCE(set_selected.entry_id, ''), set_selected.selected)
-    ON CONFLICT ON CONSTRAINT selection_pkey DO UPDATE
-       SET selected = EXCLUDED.selected, changed_at = EXCLUDED.changed_at, changed_by = EXCLUDED.changed_by;
+    IF set_selected.selected AND reason IS NULL THEN
+        -- Back to what the planner proposes: nothing to remember.
+        DELETE FROM dunning.selection sel
+         WHERE sel.customer_id = a.customer_id AND sel.step = a.step
+           AND sel.entry_id = COALESCE(set_selected.entry_id, '');
+    ELSE
+        INSERT INTO dunning.selection AS sel (customer_id, step, entry_id, selected, overrides)
+        VALUES (a.customer_id, a.step, COALESCE(set_selected.entry_id, ''), set_selected.selected,
+                CASE WHEN set_selected.selected THEN reason END)
+        ON CONFLICT ON CONSTRAINT selection_pkey DO UPDATE
+           SET selected = EXCLUDED.selected, overrides = EXCLUDED.overrides,
+               changed_at = EXCLUDED.changed_at, changed_by = EXCLUDED.changed_by;
+    END IF;
     INSERT INTO dunning.action_event (action_id, status, note)
     VALUES (a.action_id, CASE WHEN set_selected.selected THEN 'ticked' ELSE 'unticked' END, set_selected.entry_id);
 END
@@ -988,8 +1034,8 @@ BEGIN
                         ELSE 'settled' END
                WHEN NOT e.scenario_enabled THEN 'scenario disabled'
                WHEN c.step IS NOT NULL AND cu.stop_dunning THEN 'excluded: stop_dunning'
-               WHEN c.step IS NOT NULL AND p.exclusion_reason IS NOT NULL THEN 'excluded: ' || p.exclusion_reason
                WHEN c.step IS NOT NULL AND c.exclusion_reason IS NOT NULL THEN 'excluded: ' || c.exclusion_reason
+               WHEN c.step IS NOT NULL AND p.exclusion_reason IS NOT NULL THEN 'excluded: ' || p.exclusion_reason
                WHEN c.step IS NOT NULL AND c.level > c.level_before AND c.step <> dunning.level_step(e.next_level)
                    THEN pg_catalog.format('due: in the account statement at %s', c.level)
                WHEN c.step IS NOT NULL THEN pg_catalog.format('due: proposed at %s', c.level)
