@@ -125,6 +125,12 @@ INSERT INTO dunning.entry (entry_id, customer_id, document_number, kind, documen
 VALUES ('E1', 'C001', 'FA-2026-0001', 'invoice', '2026-04-01', '2026-05-01', 1234.56, 1234.56, 'EUR', false, NULL),
        ('E2', 'C001', 'AV-2026-0001', 'credit_note', '2026-04-15', '2026-04-15', -100, -100, 'EUR', false, NULL),
        ('E3', 'C002', 'FA-2026-0002', 'invoice', '2026-03-01', NULL, 560, 560, NULL, true, '2026-07-15');
+
+-- History: a planning run on the attached views, a send, an untick, a second run.
+SELECT dunning.plan('2026-06-15');
+SELECT dunning.send('email', executed_on => '2026-06-15');
+SELECT dunning.plan('2026-07-05');
+SELECT dunning.untick(action_id) FROM dunning.action WHERE status = 'proposed';
 SQL
 
 # Dump once, restore twice.
@@ -145,6 +151,13 @@ my %order_by = (
     step     => 'scenario_id, step',
     customer => 'customer_id',
     entry    => 'entry_id',
+    run          => 'run_id',
+    entry_state  => 'customer_id, entry_id',
+    action       => 'action_id',
+    action_entry => 'action_id, entry_id',
+    action_event => 'action_id, at, status',
+    selection    => 'customer_id, step, entry_id',
+    outbox       => 'message_id',
 );
 for my $table (sort keys %order_by) {
     my $sql = "COPY (SELECT * FROM dunning.$table ORDER BY $order_by{$table}) TO STDOUT";
@@ -154,7 +167,7 @@ for my $table (sort keys %order_by) {
         is(psql($db, $sql), $want, "dunning.$table identical after restore into " . ($db eq $custom ? 'custom' : 'plain'));
     }
 }
-for my $seq (qw(template_id_seq profile_id_seq)) {
+for my $seq (qw(template_id_seq profile_id_seq run_id_seq action_id_seq message_id_seq)) {
     my $sql = "SELECT last_value, is_called FROM dunning.$seq";
     my $want = psql($src, $sql);
     is(psql($_, $sql), $want, "dunning.$seq position kept") for ($custom, $plain);
