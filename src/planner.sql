@@ -17,7 +17,7 @@ CREATE TABLE dunning.run (
     finished_at timestamptz,
     status      text NOT NULL DEFAULT 'running'
         CONSTRAINT run_status_is_known CHECK (status OPERATOR(pg_catalog.=) ANY (ARRAY['running', 'done'])),
-    entries     bigint,   -- open or recently settled entries read
+    entries     bigint,   -- entries the run kept: due, open credits, thank-yous, anomalies
     proposals   bigint,   -- actions proposed by this run
     selected    bigint,   -- of which selected
     anomalies   bigint    -- rows skipped and recorded in dunning.anomaly
@@ -94,7 +94,7 @@ CREATE TABLE dunning.action_event (
     status      text NOT NULL,
     at          timestamptz NOT NULL DEFAULT pg_catalog.clock_timestamp(),
     executed_on date,
-    by_role     text NOT NULL DEFAULT CURRENT_USER,
+    by_role     text NOT NULL DEFAULT SESSION_USER,   -- the login role, not the functions' owner
     note        text
 );
 CREATE INDEX action_event_action_id_idx ON dunning.action_event (action_id);
@@ -112,7 +112,7 @@ CREATE TABLE dunning.selection (
     selected    boolean NOT NULL,
     overrides   text,
     changed_at  timestamptz NOT NULL DEFAULT pg_catalog.clock_timestamp(),
-    changed_by  text NOT NULL DEFAULT CURRENT_USER,
+    changed_by  text NOT NULL DEFAULT SESSION_USER,
     PRIMARY KEY (customer_id, step, entry_id)
 );
 COMMENT ON TABLE dunning.selection IS 'collectors'' ticks and unticks, kept across nightly refreshes';
@@ -161,7 +161,7 @@ RETURN NOT EXISTS (
     CROSS JOIN LATERAL pg_catalog.jsonb_each(
         CASE WHEN pg_catalog.jsonb_typeof(f.test) = 'object' THEN f.test
              ELSE pg_catalog.jsonb_build_object('=', f.test) END) AS o (op, operand)
-    WHERE NOT COALESCE(
+    WHERE x.v IS NULL OR pg_catalog.jsonb_typeof(x.v) = 'null' OR NOT COALESCE(
         CASE o.op
             WHEN '='  THEN x.v = o.operand
             WHEN '<>' THEN x.v <> o.operand
@@ -171,7 +171,7 @@ RETURN NOT EXISTS (
                                WHEN '>' THEN x.v > o.operand WHEN '>=' THEN x.v >= o.operand END
         END, false));
 COMMENT ON FUNCTION dunning.criteria_match(jsonb, jsonb) IS
-    'whether a customer (as jsonb) meets profile criteria; a missing field or a type mismatch does not match';
+    'whether a customer (as jsonb) meets profile criteria; a missing or null field, or a type mismatch, does not match';
 
 -------------------------------------------------------------------------------
 -- Evaluation: every open entry (and recently settled invoice) of the ledger,
@@ -232,7 +232,7 @@ BEGIN
                WHERE p.criteria IS NOT NULL
                  AND dunning.criteria_match(p.criteria, pg_catalog.jsonb_build_object(
                        ''customer_id'', c.customer_id, ''name'', c.name, ''email'', c.email,
-                       ''language'', c.language, ''collector'', c.collector,
+                       ''language'', COALESCE(c.language, ''fr''), ''collector'', c.collector,
                        ''stop_dunning'', c.stop_dunning, ''in_dispute'', c.in_dispute,
                        ''attributes'', COALESCE(c.attributes, ''{}''::jsonb)))
                ORDER BY p.priority, p.profile_id LIMIT 1)'
@@ -477,7 +477,8 @@ BEGIN
                           AND b.currency IN (SELECT c2.currency FROM pg_temp.dunning_candidate c2
                                              WHERE c2.customer_id = c.customer_id AND c2.step = c.step))
                    THEN 'below min_balance'
-               WHEN pg_catalog.bool_and(c.exclusion_reason IS NOT NULL) THEN 'every entry excluded'
+               WHEN pg_catalog.bool_and(c.exclusion_reason IS NOT NULL) FILTER (WHERE NOT c.is_credit)
+                   THEN 'every entry excluded'
            END AS exclusion_reason
     FROM pg_temp.dunning_candidate c
     JOIN pg_temp.dunning_customer cu ON cu.customer_id = c.customer_id
@@ -524,13 +525,13 @@ BEGIN
     -- Proposals no longer due: cancelled, with their history.
     WITH gone AS (
         UPDATE dunning.action a
-           SET status = 'cancelled', note = pg_catalog.format('no longer due on %s', as_of)
+           SET status = 'cancelled', note = 'no longer due on ' || pg_catalog.to_char(as_of, 'YYYY-MM-DD')
          WHERE a.status = 'proposed'
            AND NOT EXISTS (SELECT FROM pg_temp.dunning_proposal p
                            WHERE p.customer_id = a.customer_id AND p.step = a.step)
         RETURNING a.action_id)
     INSERT INTO dunning.action_event (action_id, status, note)
-    SELECT g.action_id, 'cancelled', pg_catalog.format('no longer due on %s', as_of) FROM gone g;
+    SELECT g.action_id, 'cancelled', 'no longer due on ' || pg_catalog.to_char(as_of, 'YYYY-MM-DD') FROM gone g;
 
     -- Proposals still due: refreshed in place; a change of exclusion is history.
     INSERT INTO dunning.action_event (action_id, status, note)
@@ -627,8 +628,10 @@ BEGIN
            SET status = new_status, executed_on = execute_actions.executed_on,
                note = COALESCE(execute_actions.note, a.note)
          WHERE a.action_id = ANY (action_ids) AND a.status = 'proposed' AND a.selected
-           -- a message with every entry unticked has nothing to say
-           AND EXISTS (SELECT FROM dunning.action_entry ae WHERE ae.action_id = a.action_id AND ae.selected)
+           -- a message with every debit entry unticked has nothing to ask for
+           AND (a.step = 'thanks' OR EXISTS (SELECT FROM dunning.action_entry ae
+                                             WHERE ae.action_id = a.action_id AND ae.selected
+                                               AND ae.open_amount > 0))
         RETURNING a.action_id, a.customer_id, a.step, a.level)
     SELECT * FROM done;
     GET DIAGNOSTICS executed = ROW_COUNT;
@@ -672,12 +675,14 @@ CREATE FUNCTION dunning.render_plain(template_text text, customer_name text, lev
     RETURNS text
     LANGUAGE sql IMMUTABLE PARALLEL SAFE
     SET search_path = pg_catalog, pg_temp
+-- The customer's name goes in last, so that a name written like a
+-- placeholder is not expanded.
 RETURN pg_catalog.replace(pg_catalog.replace(pg_catalog.replace(pg_catalog.replace(
            template_text,
-           '{{customer_name}}', COALESCE(customer_name, '')),
            '{{level}}', COALESCE(level::text, '')),
+           '{{totals}}', COALESCE(totals, '')),
            '{{entries}}', COALESCE(entries, '')),
-           '{{totals}}', COALESCE(totals, ''));
+           '{{customer_name}}', COALESCE(customer_name, ''));
 
 -- The messages of a set of actions: template in the customer's language,
 -- falling back to the step's own (French) one.
@@ -690,7 +695,10 @@ BEGIN ATOMIC
     WITH lines AS (
         SELECT ae.action_id,
                pg_catalog.string_agg(pg_catalog.format('%s  %s  %s %s', COALESCE(ae.document_number, ae.entry_id),
-                                                      COALESCE(ae.due_date::text, ''), ae.open_amount, ae.currency),
+                                                      COALESCE(pg_catalog.to_char(ae.due_date, 'YYYY-MM-DD'), ''),
+                                                      -- a settled invoice (thank-you) shows what was paid
+                                                      CASE WHEN ae.open_amount = 0 THEN ae.amount ELSE ae.open_amount END,
+                                                      ae.currency),
                                      E'\n' ORDER BY ae.due_date, ae.entry_id) AS entries,
                pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
                    'entry_id', ae.entry_id, 'document_number', ae.document_number,
@@ -1041,8 +1049,8 @@ BEGIN
                WHEN c.step IS NOT NULL THEN pg_catalog.format('due: proposed at %s', c.level)
                WHEN e.next_level IS NULL AND e.level >= 'R1' THEN 'last level reached'
                WHEN e.next_level IS NULL THEN 'no reminder step enabled'
-               WHEN e.due_on > as_of THEN pg_catalog.format('not due until %s', e.due_on)
-               WHEN e.is_credit THEN 'credit entry: joins a message only at its level'
+               WHEN e.is_credit THEN pg_catalog.format('credit entry: joins a message at %s only', e.next_level)
+               WHEN e.due_on > as_of THEN 'not due until ' || pg_catalog.to_char(e.due_on, 'YYYY-MM-DD')
                ELSE 'due'
            END
     FROM pg_temp.dunning_eval e

@@ -25,7 +25,7 @@
 -- Days: 03-01 (pre-due), 03-08, 03-09 (R1), 03-12 (C2's R2), 03-24 (C1's R2).
 BEGIN;
 SET LOCAL client_min_messages = warning;
-SELECT plan(35);
+SELECT plan(38);
 
 INSERT INTO dunning.customer (customer_id, name, email, collector) VALUES
     ('C1', 'Boulangerie Roux', 'compta@roux.example', 'bruno'),
@@ -67,8 +67,8 @@ SELECT results_eq(
        ORDER BY entry_id$$,
     $$VALUES ('I1', 'pre_due', DATE '2024-02-28', 'due: proposed at P'),
              ('I2', 'pre_due', DATE '2024-02-28', 'due: proposed at P'),
-             ('K1', 'R1', DATE '2024-03-09', 'not due until 2024-03-09'),
-             ('P1', 'R1', DATE '2024-03-09', 'not due until 2024-03-09')$$,
+             ('K1', 'R1', DATE '2024-03-09', 'credit entry: joins a message at R1 only'),
+             ('P1', 'R1', DATE '2024-03-09', 'credit entry: joins a message at R1 only')$$,
     '03-01: explain: the invoices are due for P; the credits skip P and wait for R1 on 03-09');
 
 SELECT is(dunning.send('email', NULL, 'pre_due', DATE '2024-03-01'), 1, '03-01: the pre-due reminder is sent');
@@ -89,7 +89,7 @@ SELECT results_eq(
     $$SELECT entry_id, level::text, next_step::text, next_due_on, verdict
         FROM dunning.explain('C2', DATE '2024-03-08') ORDER BY entry_id$$,
     $$VALUES ('J1', 'R1', 'R2', DATE '2024-03-12', 'not due until 2024-03-12'),
-             ('L1', 'none', 'R1', DATE '2024-03-04', 'credit entry: joins a message only at its level')$$,
+             ('L1', 'none', 'R1', DATE '2024-03-04', 'credit entry: joins a message at R1 only')$$,
     '03-08: explain: L1 is due at R1 but waits for a debit at its level');
 
 -------------------------------------------------------------------------------
@@ -202,6 +202,25 @@ SELECT results_eq(
     $$SELECT amount, currency FROM dunning.proposal WHERE customer_id = 'C3'$$,
     $$VALUES (780.00, 'EUR')$$,
     '06-06: the R1 message asks for the net amount');
+
+-------------------------------------------------------------------------------
+-- A message whose only debit is excluded (a promise) holds no claim: the
+-- credit note beside it does not make it go.
+-------------------------------------------------------------------------------
+INSERT INTO dunning.customer (customer_id, name, email, collector) VALUES
+    ('C4', 'Menuiserie Blanc', 'compta@blanc.example', 'bruno');
+INSERT INTO dunning.entry (entry_id, customer_id, document_number, kind, document_date, due_date,
+                           amount, open_amount, currency, promised_on) VALUES
+    ('Q1', 'C4', 'F-901', 'invoice',     DATE '2024-05-02', DATE '2024-06-01', 400.00, 400.00, 'EUR', DATE '2024-07-31'),
+    ('Q2', 'C4', 'A-902', 'credit_note', DATE '2024-05-20', DATE '2024-05-20', -50.00, -50.00, 'EUR', NULL);
+SELECT lives_ok($$SELECT dunning.plan(DATE '2024-06-07')$$, 'plan 2024-06-07');
+SELECT results_eq(
+    $$SELECT selected, exclusion_reason FROM dunning.action WHERE customer_id = 'C4' AND status = 'proposed'$$,
+    $$VALUES (false, 'every entry excluded')$$,
+    '06-07: the promised invoice is excluded, so is its message, credit note or not');
+SELECT is(dunning.send('email', NULL, NULL, DATE '2024-06-07') >= 0 AND NOT EXISTS (
+              SELECT FROM dunning.outbox o JOIN dunning.action a USING (action_id) WHERE a.customer_id = 'C4'),
+          true, '06-07: nothing is sent to C4');
 
 SELECT * FROM finish();
 ROLLBACK;

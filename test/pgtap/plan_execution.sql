@@ -47,7 +47,7 @@
 --   * mark_done: the phone action done with its note, off the to-do list;
 --   * an executed action can no longer be marked done, ticked or unticked.
 BEGIN;
-SELECT plan(54);
+SELECT plan(56);
 SET LOCAL client_min_messages = warning;
 
 -------------------------------------------------------------------------------
@@ -450,6 +450,28 @@ SELECT results_eq(
       FROM dunning.entry_state st WHERE st.customer_id = 'EL' ORDER BY 1$$,
     $$VALUES ('EL-1', 'R2', DATE '2025-03-26', 2), ('EL-2', 'R1', DATE '2025-03-26', 1)$$,
     'each letter moved its own entry: EL-1 to R2 (second reminder), EL-2 to R1');
+
+-------------------------------------------------------------------------------
+-- The history names the collector who acted (the login role), not the
+-- owner of the SECURITY DEFINER functions.
+-------------------------------------------------------------------------------
+CREATE ROLE dunning_test_claire LOGIN IN ROLE dunning_collector;
+SET SESSION AUTHORIZATION dunning_test_claire;
+DO $$
+BEGIN
+    PERFORM dunning.untick(a.action_id) FROM dunning.action a
+     WHERE a.status = 'proposed' ORDER BY a.action_id LIMIT 1;
+END
+$$;
+RESET SESSION AUTHORIZATION;
+SELECT results_eq(
+    $$SELECT ev.by_role FROM dunning.action_event ev WHERE ev.status = 'unticked' ORDER BY ev.at DESC LIMIT 1$$,
+    $$VALUES ('dunning_test_claire')$$,
+    'an untick is recorded with the collector''s login role');
+SELECT results_eq(
+    $$SELECT sel.changed_by FROM dunning.selection sel ORDER BY sel.changed_at DESC LIMIT 1$$,
+    $$VALUES ('dunning_test_claire')$$,
+    'the remembered untick names the collector too');
 
 SELECT * FROM finish();
 ROLLBACK;
