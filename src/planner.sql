@@ -148,27 +148,32 @@ COMMENT ON TABLE dunning.outbox IS 'one row per email or letter to deliver, with
 -- Profile criteria, evaluated (dunning.criteria_check() validates them when
 -- saved).  customer is the customer row as jsonb.
 -------------------------------------------------------------------------------
+-- Called once per customer and profile: no SET clause (it would cost more
+-- than the function and stop inlining); every operator is qualified instead.
 CREATE FUNCTION dunning.criteria_match(criteria jsonb, customer jsonb) RETURNS boolean
     LANGUAGE sql IMMUTABLE PARALLEL SAFE
-    SET search_path = pg_catalog, pg_temp
 RETURN NOT EXISTS (
     SELECT
     FROM pg_catalog.jsonb_each(criteria) AS f (field, test)
     CROSS JOIN LATERAL (
-        SELECT CASE WHEN f.field LIKE 'attributes.%'
-                    THEN customer -> 'attributes' -> pg_catalog.substr(f.field, 12)
-                    ELSE customer -> f.field END AS v) AS x
+        SELECT CASE WHEN pg_catalog.starts_with(f.field, 'attributes.')
+                    THEN customer OPERATOR(pg_catalog.->) 'attributes'
+                                  OPERATOR(pg_catalog.->) pg_catalog.substr(f.field, 12)
+                    ELSE customer OPERATOR(pg_catalog.->) f.field END AS v) AS x
     CROSS JOIN LATERAL pg_catalog.jsonb_each(
-        CASE WHEN pg_catalog.jsonb_typeof(f.test) = 'object' THEN f.test
+        CASE WHEN pg_catalog.jsonb_typeof(f.test) OPERATOR(pg_catalog.=) 'object' THEN f.test
              ELSE pg_catalog.jsonb_build_object('=', f.test) END) AS o (op, operand)
-    WHERE x.v IS NULL OR pg_catalog.jsonb_typeof(x.v) = 'null' OR NOT COALESCE(
-        CASE o.op
-            WHEN '='  THEN x.v = o.operand
-            WHEN '<>' THEN x.v <> o.operand
-            WHEN 'in' THEN o.operand @> pg_catalog.jsonb_build_array(x.v)
-            ELSE pg_catalog.jsonb_typeof(x.v) = pg_catalog.jsonb_typeof(o.operand)
-                 AND CASE o.op WHEN '<' THEN x.v < o.operand WHEN '<=' THEN x.v <= o.operand
-                               WHEN '>' THEN x.v > o.operand WHEN '>=' THEN x.v >= o.operand END
+    WHERE x.v IS NULL OR pg_catalog.jsonb_typeof(x.v) OPERATOR(pg_catalog.=) 'null' OR NOT COALESCE(
+        CASE
+            WHEN o.op OPERATOR(pg_catalog.=) '=' THEN x.v OPERATOR(pg_catalog.=) o.operand
+            WHEN o.op OPERATOR(pg_catalog.=) '<>' THEN x.v OPERATOR(pg_catalog.<>) o.operand
+            WHEN o.op OPERATOR(pg_catalog.=) 'in'
+                THEN o.operand OPERATOR(pg_catalog.@>) pg_catalog.jsonb_build_array(x.v)
+            WHEN pg_catalog.jsonb_typeof(x.v) OPERATOR(pg_catalog.<>) pg_catalog.jsonb_typeof(o.operand) THEN false
+            WHEN o.op OPERATOR(pg_catalog.=) '<' THEN x.v OPERATOR(pg_catalog.<) o.operand
+            WHEN o.op OPERATOR(pg_catalog.=) '<=' THEN x.v OPERATOR(pg_catalog.<=) o.operand
+            WHEN o.op OPERATOR(pg_catalog.=) '>' THEN x.v OPERATOR(pg_catalog.>) o.operand
+            WHEN o.op OPERATOR(pg_catalog.=) '>=' THEN x.v OPERATOR(pg_catalog.>=) o.operand
         END, false));
 COMMENT ON FUNCTION dunning.criteria_match(jsonb, jsonb) IS
     'whether a customer (as jsonb) meets profile criteria; a missing or null field, or a type mismatch, does not match';
@@ -243,6 +248,14 @@ BEGIN
     USING only_customer;
     ANALYZE pg_temp.dunning_customer;   -- temporary tables have no statistics otherwise
 
+    -- The scenarios, packed once (joined to every entry below).
+    DROP TABLE IF EXISTS pg_temp.dunning_scenario;
+    CREATE TEMPORARY TABLE dunning_scenario ON COMMIT DROP AS
+    SELECT sc.scenario_id, sc.enabled, sc.steps, th.days AS thanks_days
+    FROM dunning.scenario_steps sc
+    LEFT JOIN dunning.step th ON th.scenario_id = sc.scenario_id AND th.step = 'thanks' AND th.enabled;
+    ANALYZE pg_temp.dunning_scenario;
+
     CREATE TEMPORARY TABLE dunning_eval (
         customer_id text, entry_id text, document_number text, kind text, document_date date,
         due_date date, amount numeric, open_amount numeric, currency text, in_dispute boolean,
@@ -275,7 +288,7 @@ BEGIN
                        e.amount, e.open_amount, e.currency, COALESCE(e.in_dispute, false),
                        e.promised_on, e.settled_on, e.settled_by,
                        c.customer_id IS NOT NULL, c.profile_id, sc.scenario_id, sc.enabled,
-                       sc.steps, th.days,
+                       sc.steps, sc.thanks_days,
                        COALESCE(st.level, 'none'), st.last_dunned_on, COALESCE(st.reminder_count, 0),
                        st.thanked_on, e.open_amount < 0,
                        CASE
@@ -291,19 +304,19 @@ BEGIN
                        END
                 FROM %s AS e
                 LEFT JOIN pg_temp.dunning_customer AS c ON c.customer_id = e.customer_id
-                LEFT JOIN dunning.scenario_steps AS sc
+                LEFT JOIN pg_temp.dunning_scenario AS sc
                        ON sc.scenario_id = c.profile_id * 2 - CASE WHEN c.has_email THEN 1 ELSE 0 END
-                LEFT JOIN dunning.step AS th
-                       ON th.scenario_id = sc.scenario_id AND th.step = 'thanks' AND th.enabled
                 LEFT JOIN dunning.entry_state AS st
                        ON st.customer_id = e.customer_id AND st.entry_id = e.entry_id
                 WHERE ($1 IS NULL OR e.customer_id = $1)
                   AND (e.open_amount IS DISTINCT FROM 0
                        OR (e.kind = 'invoice' AND e.settled_on > $2 - 400))
+                OFFSET 0   -- compute each row's expressions once, not once per use above
             ) AS x (customer_id, entry_id, document_number, kind, document_date, due_date, amount,
                     open_amount, currency, in_dispute, promised_on, settled_on, settled_by,
                     customer_found, profile_id, scenario_id, scenario_enabled, steps, thanks_days,
                     level, last_dunned_on, reminder_count, thanked_on, is_credit, anomaly)
+            OFFSET 0
         ) AS y
         WHERE $3
            OR y.anomaly IS NOT NULL
@@ -346,18 +359,16 @@ COMMENT ON FUNCTION dunning.today() IS 'today''s date in settings.timezone, the 
 -- tick counts only against the exclusion it overrode; else, unless excluded.
 CREATE FUNCTION dunning.is_selected(remembered boolean, overrides text, exclusion_reason text)
     RETURNS boolean
-    LANGUAGE sql IMMUTABLE PARALLEL SAFE
-    SET search_path = pg_catalog, pg_temp
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE   -- per row: no SET clause, operators qualified
 RETURN CASE WHEN remembered IS FALSE THEN false
             WHEN exclusion_reason IS NULL THEN true
-            ELSE COALESCE(remembered AND overrides = exclusion_reason, false) END;
+            ELSE COALESCE(remembered AND overrides OPERATOR(pg_catalog.=) exclusion_reason, false) END;
 
 -- The step a level is reached by.
 CREATE FUNCTION dunning.level_step(level dunning.level) RETURNS dunning.step_name
-    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
-    SET search_path = pg_catalog, pg_temp
-RETURN CASE WHEN level = 'P' THEN 'pre_due'::dunning.step_name
-            WHEN level > 'P' THEN level::text::dunning.step_name END;
+    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE   -- per row: no SET clause, operators qualified
+RETURN CASE WHEN level OPERATOR(pg_catalog.=) 'P' THEN 'pre_due'::dunning.step_name
+            WHEN level OPERATOR(pg_catalog.>) 'P' THEN level::text::dunning.step_name END;
 COMMENT ON FUNCTION dunning.level_step(dunning.level) IS 'the step that brings an entry to a level: pre_due for P, Rk for Rk';
 
 -------------------------------------------------------------------------------
@@ -427,6 +438,8 @@ BEGIN
           ON t.customer_id = e.customer_id
         WHERE e.anomaly IS NULL AND e.open_amount <> 0 AND e.due_date < as_of;
     END IF;
+
+    ANALYZE pg_temp.dunning_candidate;
 
     -- A credit entry joins a message of its level only (seed 003): a
     -- message needs a debit entry.
