@@ -51,5 +51,12 @@ status=0
 prove test/t/ || status=$?
 record "TAP" $status
 
+say "planner benchmark at a tiny size (test/bench/plan.sh 200), to keep it working"
+status=0
+(unset PGHOST PGPORT PGDATABASE; NIGHTS=2 BENCH_STATEMENTS=0 CLUSTER_PORT=$((CLUSTER_PORT + 1)) \
+    "$ROOT/test/bench/plan.sh" 200 >"$CLUSTER_DIR/bench.log" 2>&1) || status=$?
+[ $status -eq 0 ] || tail -40 "$CLUSTER_DIR/bench.log"
+record "benchmark (tiny)" $status
+
 echo "suites: $passed passed, $failed failed"
 [ $failed -eq 0 ]

@@ -100,7 +100,7 @@ m -v serial=1 -f "$BENCH/floor.sql"
 
 say "cold night: empty state, plan $D then execute"
 m -v phase=cold -v night=0 -v d="$D" -v verbose=1 -f "$BENCH/night.sql"
-[ "$STATEMENTS" = 1 ] && q -v phase=cold -v top=12 -f "$BENCH/statements.sql" >/dev/null
+[ "$STATEMENTS" = 1 ] && q -v phase=cold -v top=25 -f "$BENCH/statements.sql" >/dev/null
 
 say "$NIGHTS steady nights: plan then execute, each night in its own session"
 for night in $(seq 1 "$NIGHTS"); do
@@ -108,7 +108,7 @@ for night in $(seq 1 "$NIGHTS"); do
     m -v phase=steady -v night="$night" -v d="$d" -v verbose=0 -f "$BENCH/night.sql"
     m -c "SELECT bench.night_line('steady', $night)"
 done
-[ "$STATEMENTS" = 1 ] && q -v phase=steady -v top=12 -f "$BENCH/statements.sql" >/dev/null
+[ "$STATEMENTS" = 1 ] && q -v phase=steady -v top=25 -f "$BENCH/statements.sql" >/dev/null
 
 say "state after the run: $(psql -X -At -c "
     SELECT format('%s runs, %s actions (%s executed), %s action entries, %s entry states, %s outbox messages, database %s',
