@@ -278,9 +278,10 @@ BEGIN
              customer_found, profile_id, scenario_id, scenario_enabled, steps, thanks_days,
              level, last_dunned_on, reminder_count, thanked_on, is_credit, anomaly,
              next_level, due_on)
+        SELECT z.* FROM (
         SELECT y.*,
                CASE WHEN y.next_level IS NOT NULL THEN
-                   dunning.next_due_on(y.steps, y.level, y.next_level, y.due_date, y.last_dunned_on) END
+                   dunning.next_due_on(y.steps, y.level, y.next_level, y.due_date, y.last_dunned_on) END AS due_on
         FROM (
             SELECT x.*,
                    CASE WHEN x.anomaly IS NULL AND x.scenario_enabled AND x.open_amount <> 0 THEN
@@ -321,13 +322,14 @@ BEGIN
                     level, last_dunned_on, reminder_count, thanked_on, is_credit, anomaly)
             OFFSET 0
         ) AS y
+        OFFSET 0
+        ) AS z
         WHERE $3
-           OR y.anomaly IS NOT NULL
-           OR (y.next_level IS NOT NULL AND
-               dunning.next_due_on(y.steps, y.level, y.next_level, y.due_date, y.last_dunned_on) <= $2)
-           OR (y.is_credit AND y.next_level IS NOT NULL)   -- may join a message of its level
-           OR (y.open_amount = 0 AND y.thanks_days IS NOT NULL AND y.thanked_on IS NULL)
-           OR ($4 AND y.open_amount <> 0 AND y.due_date < $2)
+           OR z.anomaly IS NOT NULL
+           OR z.due_on <= $2
+           OR (z.is_credit AND z.next_level IS NOT NULL)   -- may join a message of its level
+           OR (z.open_amount = 0 AND z.thanks_days IS NOT NULL AND z.thanked_on IS NULL)
+           OR ($4 AND z.open_amount <> 0 AND z.due_date < $2)
         $q$, s.entry_source)
     USING only_customer, as_of, keep_all, s.grouping = 'account_statement';
 
