@@ -5,6 +5,7 @@ EXTVERSION = $(shell sed -n "s/^default_version[[:space:]]*=[[:space:]]*'\([^']*
 
 MODULE_big = dunning
 OBJS = \
+	src/criteria.o \
 	src/dunning.o \
 	src/level.o \
 	src/schedule.o \

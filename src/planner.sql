@@ -151,33 +151,10 @@ COMMENT ON TABLE dunning.outbox IS 'one row per email or letter to deliver, with
 -- Profile criteria, evaluated (dunning.criteria_check() validates them when
 -- saved).  customer is the customer row as jsonb.
 -------------------------------------------------------------------------------
--- Called once per customer and profile: no SET clause (it would cost more
--- than the function and stop inlining); every operator is qualified instead.
+-- Called once per customer and profile with criteria: C (src/criteria.c).
 CREATE FUNCTION dunning.criteria_match(criteria jsonb, customer jsonb) RETURNS boolean
-    LANGUAGE sql IMMUTABLE PARALLEL SAFE
-RETURN NOT EXISTS (
-    SELECT
-    FROM pg_catalog.jsonb_each(criteria) AS f (field, test)
-    CROSS JOIN LATERAL (
-        SELECT CASE WHEN pg_catalog.starts_with(f.field, 'attributes.')
-                    THEN customer OPERATOR(pg_catalog.->) 'attributes'
-                                  OPERATOR(pg_catalog.->) pg_catalog.substr(f.field, 12)
-                    ELSE customer OPERATOR(pg_catalog.->) f.field END AS v) AS x
-    CROSS JOIN LATERAL pg_catalog.jsonb_each(
-        CASE WHEN pg_catalog.jsonb_typeof(f.test) OPERATOR(pg_catalog.=) 'object' THEN f.test
-             ELSE pg_catalog.jsonb_build_object('=', f.test) END) AS o (op, operand)
-    WHERE x.v IS NULL OR pg_catalog.jsonb_typeof(x.v) OPERATOR(pg_catalog.=) 'null' OR NOT COALESCE(
-        CASE
-            WHEN o.op OPERATOR(pg_catalog.=) '=' THEN x.v OPERATOR(pg_catalog.=) o.operand
-            WHEN o.op OPERATOR(pg_catalog.=) '<>' THEN x.v OPERATOR(pg_catalog.<>) o.operand
-            WHEN o.op OPERATOR(pg_catalog.=) 'in'
-                THEN o.operand OPERATOR(pg_catalog.@>) pg_catalog.jsonb_build_array(x.v)
-            WHEN pg_catalog.jsonb_typeof(x.v) OPERATOR(pg_catalog.<>) pg_catalog.jsonb_typeof(o.operand) THEN false
-            WHEN o.op OPERATOR(pg_catalog.=) '<' THEN x.v OPERATOR(pg_catalog.<) o.operand
-            WHEN o.op OPERATOR(pg_catalog.=) '<=' THEN x.v OPERATOR(pg_catalog.<=) o.operand
-            WHEN o.op OPERATOR(pg_catalog.=) '>' THEN x.v OPERATOR(pg_catalog.>) o.operand
-            WHEN o.op OPERATOR(pg_catalog.=) '>=' THEN x.v OPERATOR(pg_catalog.>=) o.operand
-        END, false));
+    AS 'MODULE_PATHNAME', 'dunning_criteria_match'
+    LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION dunning.criteria_match(jsonb, jsonb) IS
     'whether a customer (as jsonb) meets profile criteria; a missing or null field, or a type mismatch, does not match';
 

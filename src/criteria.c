@@ -1,0 +1,165 @@
+/*
+ * criteria.c
+ *		Evaluation of profile criteria for one customer.
+ *
+ * The planner asks, for every customer and every profile with criteria,
+ * whether the customer meets them; this is that question in C.  The
+ * language (validated when a profile is saved, by dunning.criteria_check)
+ * is a jsonb object of field tests, all of which must hold:
+ *
+ *		{"language": "en", "attributes.revenue": {">=": 100000, "<": 1000000},
+ *		 "attributes.segment": {"in": ["key_account", "public"]}}
+ *
+ * A missing or null field, or a value of another JSON type than the operand,
+ * meets no test, whatever the operator.  Strings compare as jsonb does (the
+ * database's default collation), numbers as numbers.
+ */
+#include "postgres.h"
+
+#include "catalog/pg_collation.h"
+#include "fmgr.h"
+#include "utils/builtins.h"
+#include "utils/jsonb.h"
+#include "utils/numeric.h"
+#include "utils/varlena.h"
+
+PG_FUNCTION_INFO_V1(dunning_criteria_match);
+
+#define ATTRIBUTES_PREFIX "attributes."
+
+/* The customer's value of a field ("name", "attributes.segment"), or NULL. */
+static JsonbValue *
+FieldValue(Jsonb *customer, const char *field, int len)
+{
+	int			prefix = strlen(ATTRIBUTES_PREFIX);
+	JsonbValue *attributes;
+
+	if (len > prefix && strncmp(field, ATTRIBUTES_PREFIX, prefix) == 0)
+	{
+		attributes = getKeyJsonValueFromContainer(&customer->root, "attributes", 10, NULL);
+		if (attributes == NULL || attributes->type != jbvBinary ||
+			!JsonContainerIsObject(attributes->val.binary.data))
+			return NULL;
+		return getKeyJsonValueFromContainer(attributes->val.binary.data,
+											field + prefix, len - prefix, NULL);
+	}
+	return getKeyJsonValueFromContainer(&customer->root, field, len, NULL);
+}
+
+/*
+ * Compares two scalars of the same JSON type: <0, 0, >0.  *comparable is
+ * false when the types differ (then no test holds).
+ */
+static int
+CompareScalars(JsonbValue *a, JsonbValue *b, bool *comparable)
+{
+	*comparable = (a->type == b->type &&
+				   (a->type == jbvString || a->type == jbvNumeric || a->type == jbvBool));
+	if (!*comparable)
+		return 0;
+	switch (a->type)
+	{
+		case jbvString:
+			return varstr_cmp(a->val.string.val, a->val.string.len,
+							  b->val.string.val, b->val.string.len,
+							  DEFAULT_COLLATION_OID);
+		case jbvNumeric:
+			return DatumGetInt32(DirectFunctionCall2(numeric_cmp,
+													 NumericGetDatum(a->val.numeric),
+													 NumericGetDatum(b->val.numeric)));
+		default:
+			return (int) a->val.boolean - (int) b->val.boolean;
+	}
+}
+
+/* Does value meet "op operand"?  operand is a scalar, or an array for "in". */
+static bool
+TestHolds(JsonbValue *value, const char *op, int oplen, JsonbValue *operand)
+{
+	bool		comparable;
+	int			cmp;
+
+	if (oplen == 2 && strncmp(op, "in", 2) == 0)
+	{
+		JsonbIterator *it;
+		JsonbValue	element;
+		JsonbIteratorToken token;
+
+		if (operand->type != jbvBinary || !JsonContainerIsArray(operand->val.binary.data))
+			return false;
+		it = JsonbIteratorInit(operand->val.binary.data);
+		while ((token = JsonbIteratorNext(&it, &element, true)) != WJB_DONE)
+		{
+			if (token == WJB_ELEM && CompareScalars(value, &element, &comparable) == 0 && comparable)
+				return true;
+		}
+		return false;
+	}
+
+	cmp = CompareScalars(value, operand, &comparable);
+	if (!comparable)
+		return false;
+	if (oplen == 1 && op[0] == '=')
+		return cmp == 0;
+	if (oplen == 2 && strncmp(op, "<>", 2) == 0)
+		return cmp != 0;
+	if (value->type == jbvBool)
+		return false;			/* booleans are not ordered (criteria_check refuses it) */
+	if (oplen == 1 && op[0] == '<')
+		return cmp < 0;
+	if (oplen == 2 && strncmp(op, "<=", 2) == 0)
+		return cmp <= 0;
+	if (oplen == 1 && op[0] == '>')
+		return cmp > 0;
+	if (oplen == 2 && strncmp(op, ">=", 2) == 0)
+		return cmp >= 0;
+	return false;				/* unknown operator: criteria_check refuses it */
+}
+
+/* dunning.criteria_match(criteria jsonb, customer jsonb) returns boolean */
+Datum
+dunning_criteria_match(PG_FUNCTION_ARGS)
+{
+	Jsonb	   *criteria = PG_GETARG_JSONB_P(0);
+	Jsonb	   *customer = PG_GETARG_JSONB_P(1);
+	JsonbIterator *it;
+	JsonbValue	key;
+	JsonbValue	test;
+	JsonbIteratorToken token;
+
+	if (!JB_ROOT_IS_OBJECT(criteria) || !JB_ROOT_IS_OBJECT(customer))
+		PG_RETURN_BOOL(false);
+
+	it = JsonbIteratorInit(&criteria->root);
+	while ((token = JsonbIteratorNext(&it, &key, true)) != WJB_DONE)
+	{
+		JsonbValue *value;
+
+		if (token != WJB_KEY)
+			continue;
+		token = JsonbIteratorNext(&it, &test, true);	/* its WJB_VALUE */
+		value = FieldValue(customer, key.val.string.val, key.val.string.len);
+		if (value == NULL || value->type == jbvNull)
+			PG_RETURN_BOOL(false);
+
+		if (test.type == jbvBinary && JsonContainerIsObject(test.val.binary.data))
+		{
+			/* {"op": operand, ...}: every operator must hold */
+			JsonbIterator *ops = JsonbIteratorInit(test.val.binary.data);
+			JsonbValue	op;
+			JsonbValue	operand;
+
+			while ((token = JsonbIteratorNext(&ops, &op, true)) != WJB_DONE)
+			{
+				if (token != WJB_KEY)
+					continue;
+				(void) JsonbIteratorNext(&ops, &operand, true);
+				if (!TestHolds(value, op.val.string.val, op.val.string.len, &operand))
+					PG_RETURN_BOOL(false);
+			}
+		}
+		else if (!TestHolds(value, "=", 1, &test))	/* a bare scalar: equality */
+			PG_RETURN_BOOL(false);
+	}
+	PG_RETURN_BOOL(true);
+}
