@@ -92,8 +92,10 @@ CREATE TABLE dunning.action_entry (
 );
 COMMENT ON TABLE dunning.action_entry IS 'the entries each action holds, as they stood when proposed';
 
+-- Written only by the planner's functions, beside the action; no foreign
+-- key, for the same reason as dunning.action_entry.
 CREATE TABLE dunning.action_event (
-    action_id   bigint NOT NULL REFERENCES dunning.action ON DELETE CASCADE,
+    action_id   bigint NOT NULL,
     status      text NOT NULL,
     at          timestamptz NOT NULL DEFAULT pg_catalog.clock_timestamp(),
     executed_on date,
