@@ -107,3 +107,31 @@ SELECT dunning.next_due_on('R1:5,R2:15,infinite', 'P', 'P', '2026-06-01', NULL);
 SELECT dunning.next_due_on('R1:5,R2:15', 'R1', 'R3', '2026-06-01', '2026-06-10');
 \echo :LAST_ERROR_SQLSTATE
 SELECT dunning.next_due_on('R1:5', 'none', 'none', '2026-06-01', NULL);
+
+-- next_reminder_on: next_level then next_due_on in one call, the date the
+-- planner's scan tests on every open entry.  Every case: its date, and that
+-- it agrees with the two functions composed.
+SELECT rule, r.on AS next_reminder_on,
+       r.on IS NOT DISTINCT FROM dunning.next_due_on(s, l, dunning.next_level(s, l, d, a, credit), d, last)
+           AS same_as_composed
+FROM (VALUES
+    ('P for a debit due ahead',                  'pre_due:5,R1:5,R2:15', 'none', '2026-07-03', NULL,         '2026-06-30', false),
+    ('no P for a credit: R1 from the due date',  'pre_due:5,R1:5,R2:15', 'none', '2026-07-03', NULL,         '2026-06-30', true),
+    ('due date passed: R1',                      'pre_due:5,R1:5,R2:15', 'none', '2026-06-01', NULL,         '2026-06-30', false),
+    ('after P, R1 still from the due date',      'pre_due:5,R1:5,R2:15', 'P',    '2026-06-20', '2026-06-15', '2026-06-30', false),
+    ('R2 from the last execution',               'R1:5,R2:15',           'R1',   '2026-06-01', '2026-06-10', '2026-06-30', false),
+    ('R3 disabled: R4 from the last execution',  'R1:5,R2:15,R4:10',     'R2',   '2026-06-01', '2026-06-20', '2026-06-30', false),
+    ('last level, not infinite: none',           'R1:5,R2:15,R3:30',     'R3',   '2026-01-01', '2026-03-01', '2026-06-30', false),
+    ('last level, infinite: repeats',            'R1:5,R2:15,R3:30,infinite', 'R3', '2026-01-01', '2026-06-10', '2026-06-30', false),
+    ('R1 into 29 February',                      'R1:5',                 'none', '2028-02-24', NULL,         '2028-02-20', false),
+    ('zero days: on the due date',               'R1:0,R2:15',           'none', '2026-06-30', NULL,         '2026-06-30', false),
+    ('no enabled step: none',                    '',                     'none', '2026-06-01', NULL,         '2026-06-30', false)
+) AS c (rule, s_text, l_text, d_text, last_text, a_text, credit)
+CROSS JOIN LATERAL (SELECT c.s_text::dunning.steps AS s, c.l_text::dunning.level AS l, c.d_text::date AS d,
+                           c.last_text::date AS last, c.a_text::date AS a) AS v
+CROSS JOIN LATERAL (SELECT dunning.next_reminder_on(v.s, v.l, v.d, v.last, v.a, c.credit) AS on) AS r;
+
+-- NULL steps, level, due date, as_of or is_credit: NULL; last_dunned_on may be NULL.
+SELECT dunning.next_reminder_on(NULL, 'none', '2026-06-01', NULL, '2026-06-30', false) IS NULL AS no_steps,
+       dunning.next_reminder_on('R1:5', 'none', NULL, NULL, '2026-06-30', false) IS NULL AS no_due_date,
+       dunning.next_reminder_on('R1:5', 'none', '2026-06-01', NULL, NULL, false) IS NULL AS no_as_of;

@@ -17,13 +17,16 @@
 #include "postgres.h"
 
 #include "catalog/pg_collation.h"
+#include "catalog/pg_type.h"
 #include "fmgr.h"
+#include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/jsonb.h"
 #include "utils/numeric.h"
 #include "utils/varlena.h"
 
 PG_FUNCTION_INFO_V1(dunning_criteria_match);
+PG_FUNCTION_INFO_V1(dunning_profile_of);
 
 #define ATTRIBUTES_PREFIX "attributes."
 
@@ -116,19 +119,17 @@ TestHolds(JsonbValue *value, const char *op, int oplen, JsonbValue *operand)
 	return false;				/* unknown operator: criteria_check refuses it */
 }
 
-/* dunning.criteria_match(criteria jsonb, customer jsonb) returns boolean */
-Datum
-dunning_criteria_match(PG_FUNCTION_ARGS)
+/* Does the customer (a jsonb object) meet every test of criteria? */
+static bool
+CriteriaMatch(Jsonb *criteria, Jsonb *customer)
 {
-	Jsonb	   *criteria = PG_GETARG_JSONB_P(0);
-	Jsonb	   *customer = PG_GETARG_JSONB_P(1);
 	JsonbIterator *it;
 	JsonbValue	key;
 	JsonbValue	test;
 	JsonbIteratorToken token;
 
 	if (!JB_ROOT_IS_OBJECT(criteria) || !JB_ROOT_IS_OBJECT(customer))
-		PG_RETURN_BOOL(false);
+		return false;
 
 	it = JsonbIteratorInit(&criteria->root);
 	while ((token = JsonbIteratorNext(&it, &key, true)) != WJB_DONE)
@@ -140,7 +141,7 @@ dunning_criteria_match(PG_FUNCTION_ARGS)
 		token = JsonbIteratorNext(&it, &test, true);	/* its WJB_VALUE */
 		value = FieldValue(customer, key.val.string.val, key.val.string.len);
 		if (value == NULL || value->type == jbvNull)
-			PG_RETURN_BOOL(false);
+			return false;
 
 		if (test.type == jbvBinary && JsonContainerIsObject(test.val.binary.data))
 		{
@@ -155,11 +156,62 @@ dunning_criteria_match(PG_FUNCTION_ARGS)
 					continue;
 				(void) JsonbIteratorNext(&ops, &operand, true);
 				if (!TestHolds(value, op.val.string.val, op.val.string.len, &operand))
-					PG_RETURN_BOOL(false);
+					return false;
 			}
 		}
 		else if (!TestHolds(value, "=", 1, &test))	/* a bare scalar: equality */
-			PG_RETURN_BOOL(false);
+			return false;
 	}
-	PG_RETURN_BOOL(true);
+	return true;
+}
+
+/* dunning.criteria_match(criteria jsonb, customer jsonb) returns boolean */
+Datum
+dunning_criteria_match(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_BOOL(CriteriaMatch(PG_GETARG_JSONB_P(0), PG_GETARG_JSONB_P(1)));
+}
+
+/*
+ * dunning.profile_of(criteria jsonb[], profile_ids bigint[], customer jsonb)
+ * returns bigint: the profile id of the first criteria the customer meets,
+ * in array order (the caller sorts by priority), or NULL.  One call per
+ * customer, with the profiles as parameters: unlike a correlated subquery,
+ * it lets the planner's scan of the ledger run in parallel workers.
+ */
+Datum
+dunning_profile_of(PG_FUNCTION_ARGS)
+{
+	ArrayType  *criteria = PG_GETARG_ARRAYTYPE_P(0);
+	ArrayType  *profile_ids = PG_GETARG_ARRAYTYPE_P(1);
+	Jsonb	   *customer = PG_GETARG_JSONB_P(2);
+	Datum	   *criteria_values;
+	bool	   *criteria_nulls;
+	Datum	   *id_values;
+	bool	   *id_nulls;
+	int			ncriteria;
+	int			nids;
+	int			i;
+
+	if (ARR_NDIM(criteria) > 1 || ARR_NDIM(profile_ids) > 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
+				 errmsg("criteria and profile_ids must be one-dimensional arrays")));
+	deconstruct_array(criteria, JSONBOID, -1, false, TYPALIGN_INT,
+					  &criteria_values, &criteria_nulls, &ncriteria);
+	deconstruct_array(profile_ids, INT8OID, sizeof(int64), FLOAT8PASSBYVAL, TYPALIGN_DOUBLE,
+					  &id_values, &id_nulls, &nids);
+	if (ncriteria != nids)
+		ereport(ERROR,
+				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
+				 errmsg("criteria has %d elements but profile_ids has %d", ncriteria, nids)));
+
+	for (i = 0; i < ncriteria; i++)
+	{
+		if (criteria_nulls[i] || id_nulls[i])
+			continue;
+		if (CriteriaMatch(DatumGetJsonbP(criteria_values[i]), customer))
+			PG_RETURN_DATUM(id_values[i]);
+	}
+	PG_RETURN_NULL();
 }

@@ -197,6 +197,14 @@ CREATE FUNCTION dunning.next_due_on(steps dunning.steps, level dunning.level, ne
 COMMENT ON FUNCTION dunning.next_due_on(dunning.steps, dunning.level, dunning.level, date, date) IS
     'date the next reminder of an entry falls due: P due_date - days, first reminder due_date + days, later ones last_dunned_on + days';
 
+CREATE FUNCTION dunning.next_reminder_on(steps dunning.steps, level dunning.level, due_date date,
+                                         last_dunned_on date, as_of date, is_credit boolean)
+    RETURNS date
+    AS 'MODULE_PATHNAME', 'dunning_next_reminder_on'
+    LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION dunning.next_reminder_on(dunning.steps, dunning.level, date, date, date, boolean) IS
+    'date the next reminder of an entry falls due (next_level and next_due_on in one call), NULL when none comes';
+
 -------------------------------------------------------------------------------
 -- Value lists of the configuration.  Enums refuse a bad value with SQLSTATE
 -- 22P02 and quote it: invalid input value for enum dunning.media: "fax".
@@ -890,6 +898,13 @@ BEGIN
         RAISE EXCEPTION 'days of step % must be between 0 and 365, got %', NEW.step, NEW.days
             USING ERRCODE = 'check_violation';
     END IF;
+    -- P is offered only while the due date is ahead (seed 004: "X jours
+    -- avant la date d'échéance"): zero days would fall due on the due date
+    -- itself, when it is no longer ahead, and never fire.
+    IF NEW.step = 'pre_due' AND NEW.days = 0 THEN
+        RAISE EXCEPTION 'days of step pre_due must be at least 1 (a pre-due reminder comes before the due date), got 0'
+            USING ERRCODE = 'check_violation';
+    END IF;
     IF NEW.enabled AND NEW.days IS NULL THEN
         RAISE EXCEPTION 'step % of scenario % is enabled and needs days', NEW.step, NEW.scenario_id
             USING ERRCODE = 'check_violation';
@@ -1177,7 +1192,8 @@ GRANT EXECUTE ON FUNCTION
     dunning.steps_in(cstring), dunning.steps_out(dunning.steps),
     dunning.steps_recv(internal), dunning.steps_send(dunning.steps),
     dunning.next_level(dunning.steps, dunning.level, date, date, boolean),
-    dunning.next_due_on(dunning.steps, dunning.level, dunning.level, date, date)
+    dunning.next_due_on(dunning.steps, dunning.level, dunning.level, date, date),
+    dunning.next_reminder_on(dunning.steps, dunning.level, date, date, date, boolean)
     TO dunning_admin, dunning_collector, dunning_reader;
 GRANT EXECUTE ON FUNCTION
     dunning.level_in(cstring), dunning.level_out(dunning.level),

@@ -160,6 +160,14 @@ CREATE FUNCTION dunning.criteria_match(criteria jsonb, customer jsonb) RETURNS b
 COMMENT ON FUNCTION dunning.criteria_match(jsonb, jsonb) IS
     'whether a customer (as jsonb) meets profile criteria; a missing or null field, or a type mismatch, does not match';
 
+-- Called once per customer by the planner: the first of the profiles (sorted
+-- by priority) whose criteria the customer meets.
+CREATE FUNCTION dunning.profile_of(criteria jsonb[], profile_ids bigint[], customer jsonb) RETURNS bigint
+    AS 'MODULE_PATHNAME', 'dunning_profile_of'
+    LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION dunning.profile_of(jsonb[], bigint[], jsonb) IS
+    'the id of the first criteria (in array order) a customer (as jsonb) meets, NULL when none';
+
 -------------------------------------------------------------------------------
 -- Evaluation: every open entry (and recently settled invoice) of the ledger,
 -- or of one customer, with its customer, profile, scenario, state, next level
@@ -173,144 +181,167 @@ CREATE FUNCTION dunning.evaluate(as_of date, only_customer text DEFAULT NULL, ke
     LANGUAGE plpgsql
     SET client_min_messages = warning   -- no notices from the temporary tables' DROP IF EXISTS
     SET search_path = pg_catalog, pg_temp
+    -- The scan of the ledger keeps a small share of its rows, which the
+    -- planner cannot estimate through the C rules: without this it prices
+    -- sending a million rows back from parallel workers and runs serially.
+    SET parallel_tuple_cost = 0.001
 AS $$
 DECLARE
     s dunning.settings;
-    criteria_profiles boolean;
-    unique_customers boolean;
+    duplicate_customers text[];
+    customers text;   -- the customers relation, each with its profile, as SQL
 BEGIN
     SELECT * INTO s FROM dunning.settings;
     PERFORM dunning.check_ledger_relation(s.customer_source, 'customers');
     PERFORM dunning.check_ledger_relation(s.entry_source, 'entries');
-    criteria_profiles := EXISTS (SELECT FROM dunning.profile p WHERE p.criteria IS NOT NULL);
-    -- A relation with a unique index on customer_id cannot hold a customer
-    -- twice: spare the window that finds duplicates in a view.
-    unique_customers := EXISTS (
-        SELECT FROM pg_catalog.pg_index i
-        JOIN pg_catalog.pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0]
-        WHERE i.indrelid = s.customer_source AND i.indisunique AND i.indnkeyatts = 1
-          AND i.indpred IS NULL AND a.attname = 'customer_id');
 
-    DROP TABLE IF EXISTS pg_temp.dunning_customer, pg_temp.dunning_eval;
-    CREATE TEMPORARY TABLE dunning_customer (
-        customer_id text, name text, email text, language text, collector text,
-        stop_dunning boolean, in_dispute boolean, has_email boolean,
-        profile_id bigint, unknown_profile text, duplicate boolean
-    ) ON COMMIT DROP;
+    -- A customer_id twice in the customers relation (a view can do that):
+    -- its entries are anomalies.  A unique index rules it out for free.
+    IF NOT dunning.has_unique_index(s.customer_source, 'customer_id') THEN
+        EXECUTE pg_catalog.format($q$
+            SELECT pg_catalog.array_agg(d.customer_id) FROM (
+                SELECT c.customer_id FROM %s AS c
+                WHERE $1 IS NULL OR c.customer_id = $1
+                GROUP BY c.customer_id HAVING pg_catalog.count(*) > 1) AS d
+            $q$, s.customer_source)
+        INTO duplicate_customers USING only_customer;
+    END IF;
 
-    -- Customers: explicit profile, else the first profile whose criteria
-    -- match (lowest priority first), else Standard.
-    EXECUTE pg_catalog.format($q$
-        INSERT INTO pg_temp.dunning_customer
-        SELECT DISTINCT ON (c.customer_id) c.customer_id, c.name, c.email, COALESCE(c.language, 'fr'), c.collector,
-               COALESCE(c.stop_dunning, false), COALESCE(c.in_dispute, false),
-               COALESCE(c.email ~ '\S', false),
-               COALESCE(ep.profile_id, %s, std.profile_id),
-               CASE WHEN c.profile IS NOT NULL AND ep.profile_id IS NULL THEN c.profile END,
-               %s
+    -- The statements below are CREATE TABLE AS, which take no parameters:
+    -- dates, customer ids and flags go in as quoted literals, and the
+    -- configuration is read by uncorrelated subqueries, computed once and
+    -- handed to parallel workers.  No configurable text becomes SQL.
+    --
+    -- Customers, each with its profile: explicit profile, else the first
+    -- profile whose criteria match (lowest priority first), else Standard.
+    customers := pg_catalog.format($q$
+        SELECT c.customer_id, c.name, c.email, COALESCE(c.language, 'fr') AS language, c.collector,
+               COALESCE(c.stop_dunning, false) AS stop_dunning, COALESCE(c.in_dispute, false) AS in_dispute,
+               COALESCE(c.email ~ '\S', false) AS has_email,
+               COALESCE(ep.profile_id, %s,
+                        (SELECT p.profile_id FROM dunning.profile p WHERE p.name = 'Standard')) AS profile_id
         FROM %s AS c
-        CROSS JOIN (SELECT p.profile_id FROM dunning.profile p WHERE p.name = 'Standard') AS std
         LEFT JOIN dunning.profile AS ep ON ep.name = c.profile
-        WHERE $1 IS NULL OR c.customer_id = $1
-        ORDER BY c.customer_id   -- one row per customer_id, a duplicate flagged
+        WHERE (%L::text IS NULL OR c.customer_id = %L::text) AND NOT (c.customer_id = ANY (%L::text[]))
         $q$,
-        CASE WHEN criteria_profiles THEN
-            '(SELECT p.profile_id FROM dunning.profile p
-               WHERE p.criteria IS NOT NULL
-                 AND dunning.criteria_match(p.criteria, pg_catalog.jsonb_build_object(
-                       ''customer_id'', c.customer_id, ''name'', c.name, ''email'', c.email,
-                       ''language'', COALESCE(c.language, ''fr''), ''collector'', c.collector,
-                       ''stop_dunning'', c.stop_dunning, ''in_dispute'', c.in_dispute,
-                       ''attributes'', COALESCE(c.attributes, ''{}''::jsonb)))
-               ORDER BY p.priority, p.profile_id LIMIT 1)'
-        ELSE 'NULL::bigint' END,
-        CASE WHEN unique_customers THEN 'false'
-             ELSE 'pg_catalog.count(*) OVER (PARTITION BY c.customer_id) > 1' END,
-        s.customer_source)
-    USING only_customer;
-    ANALYZE pg_temp.dunning_customer;   -- temporary tables have no statistics otherwise
-
-    -- The scenarios, packed once (joined to every entry below).
-    DROP TABLE IF EXISTS pg_temp.dunning_scenario;
-    CREATE TEMPORARY TABLE dunning_scenario ON COMMIT DROP AS
-    SELECT sc.scenario_id, sc.enabled, sc.steps, th.days AS thanks_days
-    FROM dunning.scenario_steps sc
-    LEFT JOIN dunning.step th ON th.scenario_id = sc.scenario_id AND th.step = 'thanks' AND th.enabled;
-    ANALYZE pg_temp.dunning_scenario;
-
-    CREATE TEMPORARY TABLE dunning_eval (
-        customer_id text, entry_id text, document_number text, kind text, document_date date,
-        due_date date, amount numeric, open_amount numeric, currency text, in_dispute boolean,
-        promised_on date, settled_on date, settled_by text,
-        customer_found boolean, profile_id bigint, scenario_id bigint, scenario_enabled boolean,
-        steps dunning.steps, thanks_days integer,
-        level dunning.level, last_dunned_on date, reminder_count integer, thanked_on date,
-        is_credit boolean, next_level dunning.level, due_on date, anomaly text
-    ) ON COMMIT DROP;
+        CASE WHEN NOT EXISTS (SELECT FROM dunning.profile p WHERE p.criteria IS NOT NULL) THEN 'NULL::bigint' ELSE
+            'dunning.profile_of(
+                 (SELECT pg_catalog.array_agg(p.criteria ORDER BY p.priority, p.profile_id)
+                    FROM dunning.profile p WHERE p.criteria IS NOT NULL),
+                 (SELECT pg_catalog.array_agg(p.profile_id ORDER BY p.priority, p.profile_id)
+                    FROM dunning.profile p WHERE p.criteria IS NOT NULL),
+                 pg_catalog.jsonb_build_object(
+                     ''customer_id'', c.customer_id, ''name'', c.name, ''email'', c.email,
+                     ''language'', COALESCE(c.language, ''fr''), ''collector'', c.collector,
+                     ''stop_dunning'', c.stop_dunning, ''in_dispute'', c.in_dispute,
+                     ''attributes'', COALESCE(c.attributes, ''{}''::jsonb)))' END,
+        s.customer_source, only_customer, only_customer, COALESCE(duplicate_customers, '{}'));
 
     -- Entries: the C rules give the next level, then its date.  For a run,
     -- keep only what a proposal, a thank-you or an anomaly can come from.
+    -- One statement over the ledger, parallel when the ledger is large.
+    DROP TABLE IF EXISTS pg_temp.dunning_eval, pg_temp.dunning_customer;
     EXECUTE pg_catalog.format($q$
-        INSERT INTO pg_temp.dunning_eval
-            (customer_id, entry_id, document_number, kind, document_date, due_date, amount,
-             open_amount, currency, in_dispute, promised_on, settled_on, settled_by,
-             customer_found, profile_id, scenario_id, scenario_enabled, steps, thanks_days,
-             level, last_dunned_on, reminder_count, thanked_on, is_credit, anomaly,
-             next_level, due_on)
-        SELECT z.* FROM (
+        CREATE TEMPORARY TABLE dunning_eval ON COMMIT DROP AS
         SELECT y.*,
                CASE WHEN y.next_level IS NOT NULL THEN
                    dunning.next_due_on(y.steps, y.level, y.next_level, y.due_date, y.last_dunned_on) END AS due_on
         FROM (
+            -- The filter below runs on every row, the columns computed
+            -- here only on the rows it keeps.
             SELECT x.*,
                    CASE WHEN x.anomaly IS NULL AND x.scenario_enabled AND x.open_amount <> 0 THEN
-                       dunning.next_level(x.steps, x.level, x.due_date, $2, x.is_credit) END AS next_level
+                       dunning.next_level(x.steps, x.level, x.due_date, %2$L::date, x.is_credit) END AS next_level
             FROM (
                 SELECT e.customer_id, e.entry_id, e.document_number, e.kind, e.document_date,
-                       CASE WHEN e.open_amount < 0 THEN COALESCE(e.due_date, e.document_date) ELSE e.due_date END,
-                       e.amount, e.open_amount, e.currency, COALESCE(e.in_dispute, false),
+                       CASE WHEN e.open_amount < 0 THEN COALESCE(e.due_date, e.document_date) ELSE e.due_date END
+                           AS due_date,
+                       e.amount, e.open_amount, e.currency, COALESCE(e.in_dispute, false) AS in_dispute,
                        e.promised_on, e.settled_on, e.settled_by,
-                       c.customer_id IS NOT NULL, c.profile_id, sc.scenario_id, sc.enabled,
-                       sc.steps, sc.thanks_days,
-                       COALESCE(st.level, 'none'), st.last_dunned_on, COALESCE(st.reminder_count, 0),
-                       st.thanked_on, e.open_amount < 0,
+                       cu.customer_id IS NOT NULL AS customer_found, cu.profile_id,
+                       sc.scenario_id, sc.enabled AS scenario_enabled, sc.steps, sc.thanks_days,
+                       COALESCE(st.level, 'none') AS level, st.last_dunned_on,
+                       COALESCE(st.reminder_count, 0) AS reminder_count, st.thanked_on,
+                       e.open_amount < 0 AS is_credit,
                        CASE
-                           WHEN c.customer_id IS NULL THEN 'unknown customer'
-                           WHEN c.duplicate THEN 'customer_id appears more than once in the customers relation'
+                           WHEN e.entry_id IS NULL THEN 'missing entry_id'
+                           WHEN cu.customer_id IS NULL THEN
+                               CASE WHEN e.customer_id = ANY (%6$L::text[])
+                                    THEN 'customer_id appears more than once in the customers relation'
+                                    ELSE 'unknown customer' END
                            WHEN e.kind IS NULL OR e.kind NOT IN ('invoice', 'credit_note', 'payment', 'other')
                                THEN pg_catalog.format('unknown kind %%L', e.kind)
                            WHEN e.currency IS NULL THEN 'missing currency'
                            WHEN e.open_amount IS NULL THEN 'missing open_amount'
+                           WHEN e.amount IS NULL THEN 'missing amount'
                            WHEN e.open_amount > 0 AND e.due_date IS NULL THEN 'open debit entry without due date'
                            WHEN e.open_amount < 0 AND e.due_date IS NULL AND e.document_date IS NULL
                                THEN 'open credit entry without due date or document date'
-                       END
-                FROM %s AS e
-                LEFT JOIN pg_temp.dunning_customer AS c ON c.customer_id = e.customer_id
-                LEFT JOIN pg_temp.dunning_scenario AS sc
-                       ON sc.scenario_id = c.profile_id * 2 - CASE WHEN c.has_email THEN 1 ELSE 0 END
+                       END AS anomaly
+                FROM %1$s AS e
+                LEFT JOIN (%7$s) AS cu ON cu.customer_id = e.customer_id
+                LEFT JOIN ROWS FROM (
+                        pg_catalog.unnest((SELECT pg_catalog.array_agg(v.scenario_id ORDER BY v.scenario_id)
+                                             FROM dunning.scenario_steps v)),
+                        pg_catalog.unnest((SELECT pg_catalog.array_agg(v.enabled ORDER BY v.scenario_id)
+                                             FROM dunning.scenario_steps v)),
+                        pg_catalog.unnest((SELECT pg_catalog.array_agg(v.steps ORDER BY v.scenario_id)
+                                             FROM dunning.scenario_steps v)),
+                        pg_catalog.unnest((SELECT pg_catalog.array_agg(th.days ORDER BY v.scenario_id)
+                                             FROM dunning.scenario_steps v
+                                             LEFT JOIN dunning.step th ON th.scenario_id = v.scenario_id
+                                                                      AND th.step = 'thanks' AND th.enabled)))
+                        AS sc (scenario_id, enabled, steps, thanks_days)
+                       ON sc.scenario_id = cu.profile_id * 2 - CASE WHEN cu.has_email THEN 1 ELSE 0 END
                 LEFT JOIN dunning.entry_state AS st
                        ON st.customer_id = e.customer_id AND st.entry_id = e.entry_id
-                WHERE ($1 IS NULL OR e.customer_id = $1)
+                WHERE (%3$L::text IS NULL OR e.customer_id = %3$L::text)
                   AND (e.open_amount IS DISTINCT FROM 0
-                       OR (e.kind = 'invoice' AND e.settled_on > $2 - 400))
-                OFFSET 0   -- compute each row's expressions once, not once per use above
-            ) AS x (customer_id, entry_id, document_number, kind, document_date, due_date, amount,
-                    open_amount, currency, in_dispute, promised_on, settled_on, settled_by,
-                    customer_found, profile_id, scenario_id, scenario_enabled, steps, thanks_days,
-                    level, last_dunned_on, reminder_count, thanked_on, is_credit, anomaly)
-            OFFSET 0
+                       OR (e.kind = 'invoice' AND e.settled_on > %2$L::date - 400))
+            ) AS x
+            WHERE %4$L::boolean
+               OR x.anomaly IS NOT NULL
+               OR (x.scenario_enabled AND x.open_amount <> 0
+                   AND (x.is_credit   -- may join a message of its level
+                        OR dunning.next_reminder_on(x.steps, x.level, x.due_date, x.last_dunned_on,
+                                                    %2$L::date, x.is_credit) <= %2$L::date))
+               OR (x.open_amount = 0 AND x.thanks_days IS NOT NULL AND x.thanked_on IS NULL)
+               OR (%5$L::boolean AND x.open_amount <> 0 AND x.due_date < %2$L::date)
         ) AS y
-        OFFSET 0
-        ) AS z
-        WHERE $3
-           OR z.anomaly IS NOT NULL
-           OR z.due_on <= $2
-           OR (z.is_credit AND z.next_level IS NOT NULL)   -- may join a message of its level
-           OR (z.open_amount = 0 AND z.thanks_days IS NOT NULL AND z.thanked_on IS NULL)
-           OR ($4 AND z.open_amount <> 0 AND z.due_date < $2)
-        $q$, s.entry_source)
-    USING only_customer, as_of, keep_all, s.grouping = 'account_statement';
+        $q$, s.entry_source, as_of, only_customer, keep_all, s.grouping = 'account_statement',
+        COALESCE(duplicate_customers, '{}'), customers);
+
+    -- An entry_id twice among the kept rows (a view can do that) would be
+    -- reminded twice: every copy is an anomaly.
+    IF NOT dunning.has_unique_index(s.entry_source, 'entry_id') THEN
+        UPDATE pg_temp.dunning_eval e
+           SET anomaly = 'entry_id appears more than once in the entries relation', next_level = NULL, due_on = NULL
+         WHERE e.entry_id IN (SELECT d.entry_id FROM pg_temp.dunning_eval d
+                              GROUP BY d.entry_id HAVING pg_catalog.count(*) > 1);
+    END IF;
+    ANALYZE pg_temp.dunning_eval;
+
+    -- The customers a proposal can come from (a debit entry kept without
+    -- anomaly), or the one asked about, with what proposals show of them.
+    -- (Two statements, not an OR, which would defeat the semi-join.)
+    EXECUTE pg_catalog.format($q$
+        CREATE TEMPORARY TABLE dunning_customer ON COMMIT DROP AS
+        SELECT cu.* FROM (%s) AS cu
+        WHERE %s
+        $q$, customers,
+        CASE WHEN only_customer IS NOT NULL THEN 'true' ELSE
+            'cu.customer_id IN (SELECT e.customer_id FROM pg_temp.dunning_eval e
+                                WHERE e.anomaly IS NULL AND NOT e.is_credit)' END);
+    ANALYZE pg_temp.dunning_customer;
+
+    -- Customers naming a profile that does not exist (a run records them).
+    DROP TABLE IF EXISTS pg_temp.dunning_unknown_profile;
+    EXECUTE pg_catalog.format($q$
+        CREATE TEMPORARY TABLE dunning_unknown_profile ON COMMIT DROP AS
+        SELECT c.customer_id, c.profile FROM %s AS c
+        WHERE (%L::text IS NULL OR c.customer_id = %L::text) AND c.profile IS NOT NULL
+          AND NOT EXISTS (SELECT FROM dunning.profile p WHERE p.name = c.profile)
+        $q$, s.customer_source, only_customer, only_customer);
 
     -- Balances per customer and currency, for min_balance (only when set).
     DROP TABLE IF EXISTS pg_temp.dunning_balance;
@@ -325,11 +356,21 @@ BEGIN
             $q$, s.entry_source)
         USING only_customer;
     END IF;
-    ANALYZE pg_temp.dunning_eval;
 END
 $$;
 COMMENT ON FUNCTION dunning.evaluate(date, text, boolean) IS
-    'fills the temporary tables dunning_customer and dunning_eval for a planning date (all customers or one; every entry, or only what a run can use)';
+    'fills the temporary tables dunning_eval, dunning_customer and dunning_unknown_profile for a planning date (all customers or one; every entry, or only what a run can use)';
+
+-- Whether a relation has a unique index on one column (then it cannot hold
+-- a value of it twice, and the planner skips looking for duplicates).
+CREATE FUNCTION dunning.has_unique_index(rel regclass, column_name name) RETURNS boolean
+    LANGUAGE sql STABLE
+    SET search_path = pg_catalog, pg_temp
+RETURN EXISTS (
+    SELECT FROM pg_catalog.pg_index i
+    JOIN pg_catalog.pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0]
+    WHERE i.indrelid = rel AND i.indisunique AND i.indnkeyatts = 1
+      AND i.indpred IS NULL AND a.attname = column_name);
 
 -- "Today" for the planner: the date in settings.timezone (seed 004: the
 -- nightly run is at 01:00 UTC; a Paris company's day is Paris's).
@@ -516,8 +557,8 @@ BEGIN
     INSERT INTO dunning.anomaly (run_id, customer_id, entry_id, reason)
     SELECT this_run, e.customer_id, e.entry_id, e.anomaly FROM pg_temp.dunning_eval e WHERE e.anomaly IS NOT NULL
     UNION ALL
-    SELECT this_run, c.customer_id, NULL, pg_catalog.format('unknown profile %L: Standard or criteria used', c.unknown_profile)
-    FROM pg_temp.dunning_customer c WHERE c.unknown_profile IS NOT NULL;
+    SELECT this_run, u.customer_id, NULL, pg_catalog.format('unknown profile %L: Standard or criteria used', u.profile)
+    FROM pg_temp.dunning_unknown_profile u;
 
     -- Proposals no longer due: cancelled, with their history.
     WITH gone AS (
@@ -618,6 +659,11 @@ AS $$
 DECLARE
     executed integer;
 BEGIN
+    -- Waits for a plan() in progress (it holds SHARE ROW EXCLUSIVE until it
+    -- commits), and makes a plan wait for this execution: a plan computed
+    -- from a ledger state an execution changes meanwhile would propose
+    -- again what was just sent.  Executions do not wait for each other.
+    LOCK TABLE dunning.run IN ROW EXCLUSIVE MODE;
     DROP TABLE IF EXISTS pg_temp.dunning_executed;
     CREATE TEMPORARY TABLE dunning_executed ON COMMIT DROP AS
     WITH done AS (
@@ -899,6 +945,7 @@ DECLARE
     a dunning.action;
     reason text;
 BEGIN
+    LOCK TABLE dunning.run IN ROW EXCLUSIVE MODE;   -- not in the middle of a plan: see execute_actions()
     SELECT * INTO a FROM dunning.action x WHERE x.action_id = set_selected.action_id FOR UPDATE;
     PERFORM dunning.check_proposed(a, set_selected.action_id);
     IF set_selected.selected AND a.exclusion_reason = 'stop_dunning' THEN
@@ -1097,5 +1144,5 @@ GRANT EXECUTE ON FUNCTION
     dunning.tick(bigint), dunning.untick(bigint), dunning.tick(bigint, text), dunning.untick(bigint, text)
     TO dunning_admin, dunning_collector;
 GRANT EXECUTE ON FUNCTION dunning.today(), dunning.level_step(dunning.level),
-                          dunning.criteria_match(jsonb, jsonb)
+                          dunning.criteria_match(jsonb, jsonb), dunning.profile_of(jsonb[], bigint[], jsonb)
     TO dunning_admin, dunning_collector, dunning_reader;

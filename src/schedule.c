@@ -29,6 +29,7 @@
 
 PG_FUNCTION_INFO_V1(dunning_next_level);
 PG_FUNCTION_INFO_V1(dunning_next_due_on);
+PG_FUNCTION_INFO_V1(dunning_next_reminder_on);
 
 /* Position in DunningSteps of a level's step: P is pre_due, Rk is k. */
 static inline int
@@ -111,26 +112,16 @@ dunning_next_level(PG_FUNCTION_ARGS)
 }
 
 /*
- * dunning.next_due_on(steps, level, next_level, due_date, last_dunned_on):
- * the date the step bringing an entry from level to next_level falls due.
- * Not strict: last_dunned_on is NULL until a reminder has been executed.
+ * The date the step bringing an entry from level to next falls due; when
+ * last_dunned_on is NULL, no reminder has been executed yet.
  */
-Datum
-dunning_next_due_on(PG_FUNCTION_ARGS)
+static DateADT
+NextDueOn(const DunningSteps *steps, DunningLevel level, DunningLevel next,
+		  DateADT due_date, const DateADT *last_dunned_on)
 {
-	DunningSteps *steps;
-	DunningLevel level;
-	DunningLevel next;
 	DunningLevel timed;
-	DateADT		due_date;
 	int			days;
 
-	if (PG_ARGISNULL(0) || PG_ARGISNULL(1) || PG_ARGISNULL(2) || PG_ARGISNULL(3))
-		PG_RETURN_NULL();
-	steps = PG_GETARG_DUNNING_STEPS_P(0);
-	level = PG_GETARG_DUNNING_LEVEL(1);
-	next = PG_GETARG_DUNNING_LEVEL(2);
-	due_date = PG_GETARG_DATEADT(3);
 	if (!(next > level ||
 		  (next == level && level >= DUNNING_LEVEL_R1 && (steps->flags & STEPS_INFINITE))))
 		ereport(ERROR,
@@ -146,8 +137,57 @@ dunning_next_due_on(PG_FUNCTION_ARGS)
 	days = steps->days[LevelStep(timed)];
 
 	if (next == DUNNING_LEVEL_P)
-		PG_RETURN_DATEADT(AddDays(due_date, -days));
-	if (level < DUNNING_LEVEL_R1 || PG_ARGISNULL(4))
-		PG_RETURN_DATEADT(AddDays(due_date, days));
-	PG_RETURN_DATEADT(AddDays(PG_GETARG_DATEADT(4), days));
+		return AddDays(due_date, -days);
+	if (level < DUNNING_LEVEL_R1 || last_dunned_on == NULL)
+		return AddDays(due_date, days);
+	return AddDays(*last_dunned_on, days);
+}
+
+/*
+ * dunning.next_due_on(steps, level, next_level, due_date, last_dunned_on):
+ * the date the step bringing an entry from level to next_level falls due.
+ * Not strict: last_dunned_on is NULL until a reminder has been executed.
+ */
+Datum
+dunning_next_due_on(PG_FUNCTION_ARGS)
+{
+	DateADT		last_dunned_on;
+
+	if (PG_ARGISNULL(0) || PG_ARGISNULL(1) || PG_ARGISNULL(2) || PG_ARGISNULL(3))
+		PG_RETURN_NULL();
+	if (!PG_ARGISNULL(4))
+		last_dunned_on = PG_GETARG_DATEADT(4);
+	PG_RETURN_DATEADT(NextDueOn(PG_GETARG_DUNNING_STEPS_P(0), PG_GETARG_DUNNING_LEVEL(1),
+								PG_GETARG_DUNNING_LEVEL(2), PG_GETARG_DATEADT(3),
+								PG_ARGISNULL(4) ? NULL : &last_dunned_on));
+}
+
+/*
+ * dunning.next_reminder_on(steps, level, due_date, last_dunned_on, as_of,
+ * is_credit): next_level() and next_due_on() in one call, the date the
+ * entry's next reminder falls due, or NULL when none comes.  The planner's
+ * scan of the ledger tests it on every open entry.  Not strict, like
+ * next_due_on: last_dunned_on is NULL until a reminder has been executed.
+ */
+Datum
+dunning_next_reminder_on(PG_FUNCTION_ARGS)
+{
+	DunningSteps *steps;
+	DunningLevel level;
+	DunningLevel next;
+	DateADT		due_date;
+	DateADT		last_dunned_on;
+
+	if (PG_ARGISNULL(0) || PG_ARGISNULL(1) || PG_ARGISNULL(2) || PG_ARGISNULL(4) || PG_ARGISNULL(5))
+		PG_RETURN_NULL();
+	steps = PG_GETARG_DUNNING_STEPS_P(0);
+	level = PG_GETARG_DUNNING_LEVEL(1);
+	due_date = PG_GETARG_DATEADT(2);
+	next = NextLevel(steps, level, due_date, PG_GETARG_DATEADT(4), PG_GETARG_BOOL(5));
+	if (next == DUNNING_LEVEL_NONE)
+		PG_RETURN_NULL();
+	if (!PG_ARGISNULL(3))
+		last_dunned_on = PG_GETARG_DATEADT(3);
+	PG_RETURN_DATEADT(NextDueOn(steps, level, next, due_date,
+								PG_ARGISNULL(3) ? NULL : &last_dunned_on));
 }

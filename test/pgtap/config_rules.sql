@@ -10,7 +10,7 @@
 -- one.
 \set ON_ERROR_STOP 1
 BEGIN;
-SELECT plan(229);
+SELECT plan(231);
 
 -------------------------------------------------------------------------------
 -- Helpers (pg_temp, gone at the end of the session).
@@ -158,6 +158,10 @@ SELECT * FROM pg_temp.refused(
 SELECT lives_ok(
     format($$UPDATE dunning.step SET days = 0 WHERE scenario_id = %s AND step = 'R1'$$, :sw),
     'days = 0 is accepted');
+SELECT * FROM pg_temp.refused(
+    format($$UPDATE dunning.step SET days = 0 WHERE scenario_id = %s AND step = 'pre_due'$$, :sw),
+    '23514', 'days of step pre_due must be at least 1 (a pre-due reminder comes before the due date), got 0',
+    'days = 0 is refused for the pre-due reminder, which would never fire');
 SELECT lives_ok(
     format($$UPDATE dunning.step SET days = 365 WHERE scenario_id = %s AND step = 'R2'$$, :sw),
     'days = 365 is accepted');

@@ -23,10 +23,12 @@
 --     the anomalies; a settled entry without a due date and a credit note
 --     dated only by its document are no anomaly;
 --   * explain shows the anomaly as the entry's verdict;
---   * through attached views, a customer_id listed twice and an unknown kind
---     are recorded too, and the next run refreshes everyone else's proposals.
+--   * through attached views, a customer_id listed twice, an unknown kind,
+--     an entry_id listed twice, a NULL entry_id and a NULL amount are
+--     recorded too, the customer's valid entry still gets its proposal, and
+--     the next run refreshes everyone else's proposals.
 BEGIN;
-SELECT plan(15);
+SELECT plan(16);
 SET LOCAL client_min_messages = warning;
 
 -------------------------------------------------------------------------------
@@ -124,7 +126,8 @@ SELECT results_eq(
 CREATE TABLE public.tap_anomaly_extra_customer (LIKE dunning.customer);
 INSERT INTO public.tap_anomaly_extra_customer (customer_id, name, email, collector, stop_dunning, in_dispute, attributes)
 VALUES ('NX', 'X-ray one', 'x1@example.com', 'ann', false, false, '{}'),
-       ('NX', 'X-ray two', 'x2@example.com', 'ann', false, false, '{}');
+       ('NX', 'X-ray two', 'x2@example.com', 'ann', false, false, '{}'),
+       ('NY', 'Yankee',    'y@example.com',  'ann', false, false, '{}');
 CREATE VIEW public.tap_anomaly_customers AS
     SELECT * FROM dunning.customer UNION ALL SELECT * FROM public.tap_anomaly_extra_customer;
 CREATE VIEW public.tap_anomaly_entries AS
@@ -134,7 +137,16 @@ CREATE VIEW public.tap_anomaly_entries AS
            false, NULL::date, NULL::date, NULL::text
     UNION ALL
     SELECT 'NK-1', 'NC', 'R-NK-1', 'refund', DATE '2025-02-01', DATE '2025-03-01', 60.00, 60.00, 'EUR',
-           false, NULL::date, NULL::date, NULL::text;
+           false, NULL::date, NULL::date, NULL::text
+    UNION ALL   -- NY-1 twice, an entry without entry_id, one without amount, and a valid one
+    SELECT * FROM (VALUES
+        ('NY-1', 'NY', 'F-NY-1', 'invoice', DATE '2025-02-01', DATE '2025-03-01', 10.00, 10.00, 'EUR'),
+        ('NY-1', 'NY', 'F-NY-1', 'invoice', DATE '2025-02-01', DATE '2025-03-01', 10.00, 10.00, 'EUR'),
+        (NULL,   'NY', 'F-NY-0', 'invoice', DATE '2025-02-01', DATE '2025-03-01', 20.00, 20.00, 'EUR'),
+        ('NY-2', 'NY', 'F-NY-2', 'invoice', DATE '2025-02-01', DATE '2025-03-01', NULL,  30.00, 'EUR'),
+        ('NY-3', 'NY', 'F-NY-3', 'invoice', DATE '2025-02-01', DATE '2025-03-01', 40.00, 40.00, 'EUR')
+    ) AS ny (entry_id, customer_id, document_number, kind, document_date, due_date, amount, open_amount, currency)
+    CROSS JOIN (VALUES (false, NULL::date, NULL::date, NULL::text)) AS rest;
 SELECT lives_ok(
     $$SELECT dunning.attach('public.tap_anomaly_customers', 'public.tap_anomaly_entries')$$,
     'views over the ledger are attached');
@@ -152,14 +164,24 @@ SELECT results_eq(
              ('NE', 'NE-1', 'open debit entry without due date'),
              ('NC', 'NK-1', 'unknown kind ''refund'''),
              ('NX', 'NX-1', 'customer_id appears more than once in the customers relation'),
-             ('NZ', 'NZ-1', 'unknown customer')$$,
-    'through attached views an unknown kind and a customer_id listed twice are recorded too, beside the others');
+             ('NY', 'NY-1', 'entry_id appears more than once in the entries relation'),
+             ('NY', 'NY-1', 'entry_id appears more than once in the entries relation'),
+             ('NY', 'NY-2', 'missing amount'),
+             ('NZ', 'NZ-1', 'unknown customer'),
+             ('NY', NULL,   'missing entry_id')$$,
+    'through attached views an unknown kind, a customer_id or entry_id listed twice, a NULL entry_id and a NULL amount are recorded too, beside the others');
 SELECT results_eq(
     $$SELECT r.status, r.anomalies FROM dunning.run r WHERE r.run_id = pg_temp.run_of(DATE '2025-03-11')$$,
-    $$VALUES ('done', 7::bigint)$$,
-    'the run on the views completes and counts its 7 anomalies');
+    $$VALUES ('done', 11::bigint)$$,
+    'the run on the views completes and counts its 11 anomalies');
 SELECT results_eq(
-    $$SELECT a.customer_id, a.action_id FROM dunning.action a WHERE a.status = 'proposed' ORDER BY 1$$,
+    $$SELECT ae.entry_id, ae.amount FROM dunning.action_entry ae
+      JOIN dunning.action a ON a.action_id = ae.action_id AND a.status = 'proposed'
+      WHERE a.customer_id = 'NY'$$,
+    $$VALUES ('NY-3', 40.00)$$,
+    'the valid entry of that customer is proposed, alone');
+SELECT results_eq(
+    $$SELECT a.customer_id, a.action_id FROM dunning.action a WHERE a.status = 'proposed' AND a.customer_id <> 'NY' ORDER BY 1$$,
     $$SELECT b.customer_id, b.action_id FROM pg_temp.actions_before b ORDER BY 1$$,
     'everyone else''s proposals are refreshed in place; the duplicated customer gets none');
 SELECT results_eq(

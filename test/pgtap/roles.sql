@@ -262,8 +262,10 @@ INSERT INTO dunning_rule_function VALUES
     ('dunning.steps_recv(internal)'), ('dunning.steps_send(dunning.steps)'),
     ('dunning.next_level(steps dunning.steps, level dunning.level, due_date date, as_of date, is_credit boolean)'),
     ('dunning.next_due_on(steps dunning.steps, level dunning.level, next_level dunning.level, due_date date, last_dunned_on date)'),
+    ('dunning.next_reminder_on(steps dunning.steps, level dunning.level, due_date date, last_dunned_on date, as_of date, is_credit boolean)'),
     ('dunning.today()'), ('dunning.level_step(level dunning.level)'),
-    ('dunning.criteria_match(criteria jsonb, customer jsonb)');
+    ('dunning.criteria_match(criteria jsonb, customer jsonb)'),
+    ('dunning.profile_of(criteria jsonb[], profile_ids bigint[], customer jsonb)');
 
 -- The planner and the collector's actions: collectors and admins.
 CREATE TEMPORARY TABLE dunning_planner_function (signature text) ON COMMIT DROP;
