@@ -9,6 +9,7 @@ OBJS = \
 	src/dunning.o \
 	src/level.o \
 	src/schedule.o \
+	src/state.o \
 	src/steps.o
 
 # The SQL sources, concatenated into the versioned install script.

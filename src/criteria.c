@@ -30,23 +30,83 @@ PG_FUNCTION_INFO_V1(dunning_profile_of);
 
 #define ATTRIBUTES_PREFIX "attributes."
 
-/* The customer's value of a field ("name", "attributes.segment"), or NULL. */
+/*
+ * A customer as criteria see it: either a jsonb object (criteria_match) or
+ * its columns as they come from the customers relation (profile_of, which
+ * the planner calls once per customer and so spares building the object).
+ */
+#define CUSTOMER_TEXT_FIELDS 5
+#define CUSTOMER_FIELDS 7
+static const char *const customer_fields[CUSTOMER_FIELDS] = {
+	"customer_id", "name", "email", "language", "collector",	/* text */
+	"stop_dunning", "in_dispute"	/* boolean */
+};
+
+typedef struct Customer
+{
+	Jsonb	   *json;			/* the whole customer, or NULL */
+	Datum		values[CUSTOMER_FIELDS];	/* else its columns */
+	bool		nulls[CUSTOMER_FIELDS];
+	Jsonb	   *attributes;		/* NULL when SQL NULL */
+} Customer;
+
+/*
+ * The customer's value of a field ("name", "attributes.segment"), or NULL;
+ * a column's value is built in *scratch.
+ */
 static JsonbValue *
-FieldValue(Jsonb *customer, const char *field, int len)
+FieldValue(Customer *customer, const char *field, int len, JsonbValue *scratch)
 {
 	int			prefix = strlen(ATTRIBUTES_PREFIX);
-	JsonbValue *attributes;
+	int			i;
 
 	if (len > prefix && strncmp(field, ATTRIBUTES_PREFIX, prefix) == 0)
 	{
-		attributes = getKeyJsonValueFromContainer(&customer->root, "attributes", 10, NULL);
-		if (attributes == NULL || attributes->type != jbvBinary ||
-			!JsonContainerIsObject(attributes->val.binary.data))
-			return NULL;
-		return getKeyJsonValueFromContainer(attributes->val.binary.data,
-											field + prefix, len - prefix, NULL);
+		JsonbContainer *container;
+
+		if (customer->json != NULL)
+		{
+			JsonbValue *attributes = getKeyJsonValueFromContainer(&customer->json->root,
+																  "attributes", 10, NULL);
+
+			if (attributes == NULL || attributes->type != jbvBinary ||
+				!JsonContainerIsObject(attributes->val.binary.data))
+				return NULL;
+			container = attributes->val.binary.data;
+		}
+		else
+		{
+			if (customer->attributes == NULL || !JB_ROOT_IS_OBJECT(customer->attributes))
+				return NULL;
+			container = &customer->attributes->root;
+		}
+		return getKeyJsonValueFromContainer(container, field + prefix, len - prefix, NULL);
 	}
-	return getKeyJsonValueFromContainer(&customer->root, field, len, NULL);
+	if (customer->json != NULL)
+		return getKeyJsonValueFromContainer(&customer->json->root, field, len, NULL);
+
+	for (i = 0; i < CUSTOMER_FIELDS; i++)
+	{
+		if (strlen(customer_fields[i]) != len || strncmp(customer_fields[i], field, len) != 0)
+			continue;
+		if (customer->nulls[i])
+			return NULL;
+		if (i < CUSTOMER_TEXT_FIELDS)
+		{
+			text	   *t = DatumGetTextPP(customer->values[i]);
+
+			scratch->type = jbvString;
+			scratch->val.string.val = VARDATA_ANY(t);
+			scratch->val.string.len = VARSIZE_ANY_EXHDR(t);
+		}
+		else
+		{
+			scratch->type = jbvBool;
+			scratch->val.boolean = DatumGetBool(customer->values[i]);
+		}
+		return scratch;
+	}
+	return NULL;				/* not a customer field: criteria_check refuses it */
 }
 
 /*
@@ -119,16 +179,18 @@ TestHolds(JsonbValue *value, const char *op, int oplen, JsonbValue *operand)
 	return false;				/* unknown operator: criteria_check refuses it */
 }
 
-/* Does the customer (a jsonb object) meet every test of criteria? */
+/* Does the customer meet every test of criteria? */
 static bool
-CriteriaMatch(Jsonb *criteria, Jsonb *customer)
+CriteriaMatch(Jsonb *criteria, Customer *customer)
 {
 	JsonbIterator *it;
 	JsonbValue	key;
 	JsonbValue	test;
+	JsonbValue	scratch;
 	JsonbIteratorToken token;
 
-	if (!JB_ROOT_IS_OBJECT(criteria) || !JB_ROOT_IS_OBJECT(customer))
+	if (!JB_ROOT_IS_OBJECT(criteria) ||
+		(customer->json != NULL && !JB_ROOT_IS_OBJECT(customer->json)))
 		return false;
 
 	it = JsonbIteratorInit(&criteria->root);
@@ -139,7 +201,7 @@ CriteriaMatch(Jsonb *criteria, Jsonb *customer)
 		if (token != WJB_KEY)
 			continue;
 		token = JsonbIteratorNext(&it, &test, true);	/* its WJB_VALUE */
-		value = FieldValue(customer, key.val.string.val, key.val.string.len);
+		value = FieldValue(customer, key.val.string.val, key.val.string.len, &scratch);
 		if (value == NULL || value->type == jbvNull)
 			return false;
 
@@ -169,22 +231,26 @@ CriteriaMatch(Jsonb *criteria, Jsonb *customer)
 Datum
 dunning_criteria_match(PG_FUNCTION_ARGS)
 {
-	PG_RETURN_BOOL(CriteriaMatch(PG_GETARG_JSONB_P(0), PG_GETARG_JSONB_P(1)));
+	Customer	customer = {0};
+
+	customer.json = PG_GETARG_JSONB_P(1);
+	PG_RETURN_BOOL(CriteriaMatch(PG_GETARG_JSONB_P(0), &customer));
 }
 
 /*
- * dunning.profile_of(criteria jsonb[], profile_ids bigint[], customer jsonb)
- * returns bigint: the profile id of the first criteria the customer meets,
- * in array order (the caller sorts by priority), or NULL.  One call per
- * customer, with the profiles as parameters: unlike a correlated subquery,
- * it lets the planner's scan of the ledger run in parallel workers.
+ * dunning.profile_of(criteria jsonb[], profile_ids bigint[], customer_id
+ * text, name text, email text, language text, collector text, stop_dunning
+ * boolean, in_dispute boolean, attributes jsonb) returns bigint: the profile
+ * id of the first criteria the customer meets, in array order (the caller
+ * sorts by priority), or NULL.  One call per customer, with the profiles as
+ * arguments: unlike a correlated subquery, it lets the planner's scan of the
+ * ledger run in parallel workers.  Not strict: any column may be NULL.
  */
 Datum
 dunning_profile_of(PG_FUNCTION_ARGS)
 {
-	ArrayType  *criteria = PG_GETARG_ARRAYTYPE_P(0);
-	ArrayType  *profile_ids = PG_GETARG_ARRAYTYPE_P(1);
-	Jsonb	   *customer = PG_GETARG_JSONB_P(2);
+	ArrayType  *criteria;
+	ArrayType  *profile_ids;
 	Datum	   *criteria_values;
 	bool	   *criteria_nulls;
 	Datum	   *id_values;
@@ -192,7 +258,12 @@ dunning_profile_of(PG_FUNCTION_ARGS)
 	int			ncriteria;
 	int			nids;
 	int			i;
+	Customer	customer = {0};
 
+	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
+		PG_RETURN_NULL();
+	criteria = PG_GETARG_ARRAYTYPE_P(0);
+	profile_ids = PG_GETARG_ARRAYTYPE_P(1);
 	if (ARR_NDIM(criteria) > 1 || ARR_NDIM(profile_ids) > 1)
 		ereport(ERROR,
 				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
@@ -206,11 +277,19 @@ dunning_profile_of(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
 				 errmsg("criteria has %d elements but profile_ids has %d", ncriteria, nids)));
 
+	for (i = 0; i < CUSTOMER_FIELDS; i++)
+	{
+		customer.nulls[i] = PG_ARGISNULL(2 + i);
+		if (!customer.nulls[i])
+			customer.values[i] = PG_GETARG_DATUM(2 + i);
+	}
+	customer.attributes = PG_ARGISNULL(2 + CUSTOMER_FIELDS) ? NULL : PG_GETARG_JSONB_P(2 + CUSTOMER_FIELDS);
+
 	for (i = 0; i < ncriteria; i++)
 	{
 		if (criteria_nulls[i] || id_nulls[i])
 			continue;
-		if (CriteriaMatch(DatumGetJsonbP(criteria_values[i]), customer))
+		if (CriteriaMatch(DatumGetJsonbP(criteria_values[i]), &customer))
 			PG_RETURN_DATUM(id_values[i]);
 	}
 	PG_RETURN_NULL();

@@ -24,19 +24,131 @@ CREATE TABLE dunning.run (
 );
 COMMENT ON TABLE dunning.run IS 'one row per planning run: its date, start, end and counts';
 
--- Where each entry stands.  Keyed by customer first, like every table the
--- planner writes, so that the tables distribute by customer_id.
-CREATE TABLE dunning.entry_state (
-    customer_id    text NOT NULL,
-    entry_id       text NOT NULL,
-    level          dunning.level NOT NULL DEFAULT 'none',
-    last_dunned_on date,
-    reminder_count integer NOT NULL DEFAULT 0,
-    thanked_on     date,
-    PRIMARY KEY (customer_id, entry_id)
+-- Where each entry stands, one row per customer: the planner reads the
+-- state of every open entry every night, and joining it by customer (a
+-- hundred thousand rows beside the customers) costs a fraction of joining
+-- it by entry (ten times more rows, a hash table that spills to disk).  The
+-- arrays are parallel, one element per entry, sorted by entry_id.  Keyed by
+-- customer, like every table the planner writes, so that the tables
+-- distribute by customer_id.
+CREATE TABLE dunning.customer_state (
+    customer_id     text PRIMARY KEY,
+    entry_ids       text[] NOT NULL,
+    levels          dunning.level[] NOT NULL,
+    last_dunned_on  date[] NOT NULL,
+    reminder_counts integer[] NOT NULL,
+    thanked_on      date[] NOT NULL,
+    CONSTRAINT customer_state_arrays_match CHECK (
+        pg_catalog.cardinality(levels) OPERATOR(pg_catalog.=) pg_catalog.cardinality(entry_ids)
+        AND pg_catalog.cardinality(last_dunned_on) OPERATOR(pg_catalog.=) pg_catalog.cardinality(entry_ids)
+        AND pg_catalog.cardinality(reminder_counts) OPERATOR(pg_catalog.=) pg_catalog.cardinality(entry_ids)
+        AND pg_catalog.cardinality(thanked_on) OPERATOR(pg_catalog.=) pg_catalog.cardinality(entry_ids))
 );
-COMMENT ON TABLE dunning.entry_state IS
+COMMENT ON TABLE dunning.customer_state IS
+    'where each entry of a customer stands, packed in parallel arrays (read it through dunning.entry_state)';
+
+-- The position of an entry in its customer's entry_ids (C, src/state.c).
+CREATE FUNCTION dunning.entry_position(entry_ids text[], entry_id text) RETURNS integer
+    AS 'MODULE_PATHNAME', 'dunning_entry_position'
+    LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION dunning.entry_position(text[], text) IS
+    'the position of entry_id in entry_ids (1-based), NULL when absent: where an entry stands in dunning.customer_state';
+
+-- The same, one row per entry.
+CREATE VIEW dunning.entry_state AS
+SELECT cs.customer_id, s.entry_id, s.level, s.last_dunned_on, s.reminder_count, s.thanked_on
+FROM dunning.customer_state cs
+CROSS JOIN LATERAL ROWS FROM (pg_catalog.unnest(cs.entry_ids), pg_catalog.unnest(cs.levels),
+                              pg_catalog.unnest(cs.last_dunned_on), pg_catalog.unnest(cs.reminder_counts),
+                              pg_catalog.unnest(cs.thanked_on))
+    AS s (entry_id, level, last_dunned_on, reminder_count, thanked_on);
+COMMENT ON VIEW dunning.entry_state IS
     'level of each entry, the date of its last executed reminder, its reminder count, its thank-you';
+
+-- Merges entry states into dunning.customer_state: for each (customer_id,
+-- entry_id) of the temporary table dunning_state_change, the level rises to
+-- the given one, a given date replaces the stored one, and reminders add
+-- up.  Set-based: one statement, whatever the number of customers.  The
+-- caller holds dunning.customer_state in SHARE ROW EXCLUSIVE mode, so that
+-- two merges never rewrite a customer's arrays from the same old version.
+CREATE FUNCTION dunning.merge_entry_states() RETURNS void
+    LANGUAGE plpgsql   -- not BEGIN ATOMIC: the temporary table exists only when called
+    SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    INSERT INTO dunning.customer_state AS cs
+        (customer_id, entry_ids, levels, last_dunned_on, reminder_counts, thanked_on)
+    SELECT m.customer_id,
+           pg_catalog.array_agg(m.entry_id ORDER BY m.entry_id),
+           pg_catalog.array_agg(m.level ORDER BY m.entry_id),
+           pg_catalog.array_agg(m.last_dunned_on ORDER BY m.entry_id),
+           pg_catalog.array_agg(m.reminder_count ORDER BY m.entry_id),
+           pg_catalog.array_agg(m.thanked_on ORDER BY m.entry_id)
+    FROM (
+        SELECT COALESCE(c.customer_id, o.customer_id) AS customer_id,
+               COALESCE(c.entry_id, o.entry_id) AS entry_id,
+               GREATEST(c.level, o.level) AS level,
+               COALESCE(c.last_dunned_on, o.last_dunned_on) AS last_dunned_on,
+               COALESCE(o.reminder_count, 0) + COALESCE(c.reminder_count, 0) AS reminder_count,
+               COALESCE(c.thanked_on, o.thanked_on) AS thanked_on
+        FROM (SELECT ch.customer_id, ch.entry_id, pg_catalog.max(ch.level) AS level,
+                     pg_catalog.max(ch.last_dunned_on) AS last_dunned_on,
+                     pg_catalog.sum(ch.reminder_count)::integer AS reminder_count,
+                     pg_catalog.max(ch.thanked_on) AS thanked_on
+              FROM pg_temp.dunning_state_change ch
+              GROUP BY ch.customer_id, ch.entry_id) AS c
+        FULL JOIN (SELECT st.* FROM dunning.entry_state st
+                   WHERE st.customer_id IN (SELECT ch.customer_id FROM pg_temp.dunning_state_change ch)) AS o
+               ON o.customer_id = c.customer_id AND o.entry_id = c.entry_id
+    ) AS m
+    GROUP BY m.customer_id
+    ON CONFLICT (customer_id) DO UPDATE
+       SET entry_ids = EXCLUDED.entry_ids, levels = EXCLUDED.levels,
+           last_dunned_on = EXCLUDED.last_dunned_on, reminder_counts = EXCLUDED.reminder_counts,
+           thanked_on = EXCLUDED.thanked_on;
+END
+$$;
+COMMENT ON FUNCTION dunning.merge_entry_states() IS
+    'merges the entry states of the temporary table dunning_state_change into dunning.customer_state';
+
+-- Writing through the view, one entry at a time: to bring levels over from
+-- another tool, or to arrange a test.  (A bulk import writes
+-- dunning.customer_state directly.)
+CREATE FUNCTION dunning.entry_state_write() RETURNS trigger
+    LANGUAGE plpgsql
+    SET client_min_messages = warning   -- no notice from the temporary table's DROP IF EXISTS
+    SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF TG_OP <> 'INSERT' THEN
+        RAISE EXCEPTION 'dunning.entry_state takes INSERT only'
+            USING ERRCODE = 'feature_not_supported',
+                  HINT = 'Executions move the states; to rewrite one, update dunning.customer_state.';
+    END IF;
+    IF NEW.customer_id IS NULL OR NEW.entry_id IS NULL THEN
+        RAISE EXCEPTION 'customer_id and entry_id of an entry state cannot be NULL (got %, %)',
+                COALESCE(pg_catalog.quote_literal(NEW.customer_id), 'NULL'),
+                COALESCE(pg_catalog.quote_literal(NEW.entry_id), 'NULL')
+            USING ERRCODE = 'not_null_violation';
+    END IF;
+    IF EXISTS (SELECT FROM dunning.entry_state st
+               WHERE st.customer_id = NEW.customer_id AND st.entry_id = NEW.entry_id) THEN
+        RAISE EXCEPTION 'entry % of customer % already has a state', pg_catalog.quote_literal(NEW.entry_id),
+                pg_catalog.quote_literal(NEW.customer_id)
+            USING ERRCODE = 'unique_violation';
+    END IF;
+    LOCK TABLE dunning.customer_state IN SHARE ROW EXCLUSIVE MODE;
+    DROP TABLE IF EXISTS pg_temp.dunning_state_change;
+    CREATE TEMPORARY TABLE dunning_state_change ON COMMIT DROP AS
+    SELECT NEW.customer_id AS customer_id, NEW.entry_id AS entry_id, COALESCE(NEW.level, 'none') AS level,
+           NEW.last_dunned_on AS last_dunned_on, COALESCE(NEW.reminder_count, 0) AS reminder_count,
+           NEW.thanked_on AS thanked_on;
+    PERFORM dunning.merge_entry_states();
+    RETURN NEW;
+END
+$$;
+CREATE TRIGGER entry_state_write INSTEAD OF INSERT OR UPDATE OR DELETE ON dunning.entry_state
+    FOR EACH ROW EXECUTE FUNCTION dunning.entry_state_write();
 
 CREATE SEQUENCE dunning.action_id_seq;
 CREATE TABLE dunning.action (
@@ -161,12 +273,15 @@ COMMENT ON FUNCTION dunning.criteria_match(jsonb, jsonb) IS
     'whether a customer (as jsonb) meets profile criteria; a missing or null field, or a type mismatch, does not match';
 
 -- Called once per customer by the planner: the first of the profiles (sorted
--- by priority) whose criteria the customer meets.
-CREATE FUNCTION dunning.profile_of(criteria jsonb[], profile_ids bigint[], customer jsonb) RETURNS bigint
+-- by priority) whose criteria the customer, given by its columns, meets.
+CREATE FUNCTION dunning.profile_of(criteria jsonb[], profile_ids bigint[], customer_id text, name text,
+                                   email text, language text, collector text, stop_dunning boolean,
+                                   in_dispute boolean, attributes jsonb)
+    RETURNS bigint
     AS 'MODULE_PATHNAME', 'dunning_profile_of'
-    LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION dunning.profile_of(jsonb[], bigint[], jsonb) IS
-    'the id of the first criteria (in array order) a customer (as jsonb) meets, NULL when none';
+    LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION dunning.profile_of(jsonb[], bigint[], text, text, text, text, text, boolean, boolean, jsonb) IS
+    'the id of the first criteria (in array order) a customer meets, NULL when none: criteria_match over its columns';
 
 -------------------------------------------------------------------------------
 -- Evaluation: every open entry (and recently settled invoice) of the ledger,
@@ -230,11 +345,8 @@ BEGIN
                     FROM dunning.profile p WHERE p.criteria IS NOT NULL),
                  (SELECT pg_catalog.array_agg(p.profile_id ORDER BY p.priority, p.profile_id)
                     FROM dunning.profile p WHERE p.criteria IS NOT NULL),
-                 pg_catalog.jsonb_build_object(
-                     ''customer_id'', c.customer_id, ''name'', c.name, ''email'', c.email,
-                     ''language'', COALESCE(c.language, ''fr''), ''collector'', c.collector,
-                     ''stop_dunning'', c.stop_dunning, ''in_dispute'', c.in_dispute,
-                     ''attributes'', COALESCE(c.attributes, ''{}''::jsonb)))' END,
+                 c.customer_id, c.name, c.email, COALESCE(c.language, ''fr''), c.collector,
+                 c.stop_dunning, c.in_dispute, c.attributes)' END,
         s.customer_source, only_customer, only_customer, COALESCE(duplicate_customers, '{}'));
 
     -- Entries: the C rules give the next level, then its date.  For a run,
@@ -260,9 +372,16 @@ BEGIN
                        e.promised_on, e.settled_on, e.settled_by,
                        cu.customer_id IS NOT NULL AS customer_found, cu.profile_id,
                        sc.scenario_id, sc.enabled AS scenario_enabled, sc.steps, sc.thanks_days,
-                       COALESCE(st.level, 'none') AS level, st.last_dunned_on,
-                       COALESCE(st.reminder_count, 0) AS reminder_count, st.thanked_on,
+                       COALESCE(cs.levels[p.i], 'none') AS level, cs.last_dunned_on[p.i] AS last_dunned_on,
+                       COALESCE(cs.reminder_counts[p.i], 0) AS reminder_count, cs.thanked_on[p.i] AS thanked_on,
                        e.open_amount < 0 AS is_credit,
+                       -- The common case (nothing missing, a known kind) costs a few
+                       -- NULL tests; the reason is worked out only for the rest.
+                       CASE WHEN e.entry_id IS NULL OR cu.customer_id IS NULL OR e.kind IS NULL
+                                 OR e.currency IS NULL OR e.open_amount IS NULL OR e.amount IS NULL
+                                 OR e.due_date IS NULL
+                                 OR NOT (e.kind = 'invoice' OR e.kind = 'credit_note' OR e.kind = 'payment'
+                                         OR e.kind = 'other') THEN
                        CASE
                            WHEN e.entry_id IS NULL THEN 'missing entry_id'
                            WHEN cu.customer_id IS NULL THEN
@@ -277,7 +396,7 @@ BEGIN
                            WHEN e.open_amount > 0 AND e.due_date IS NULL THEN 'open debit entry without due date'
                            WHEN e.open_amount < 0 AND e.due_date IS NULL AND e.document_date IS NULL
                                THEN 'open credit entry without due date or document date'
-                       END AS anomaly
+                       END END AS anomaly
                 FROM %1$s AS e
                 LEFT JOIN (%7$s) AS cu ON cu.customer_id = e.customer_id
                 LEFT JOIN ROWS FROM (
@@ -293,8 +412,8 @@ BEGIN
                                                                       AND th.step = 'thanks' AND th.enabled)))
                         AS sc (scenario_id, enabled, steps, thanks_days)
                        ON sc.scenario_id = cu.profile_id * 2 - CASE WHEN cu.has_email THEN 1 ELSE 0 END
-                LEFT JOIN dunning.entry_state AS st
-                       ON st.customer_id = e.customer_id AND st.entry_id = e.entry_id
+                LEFT JOIN dunning.customer_state AS cs ON cs.customer_id = e.customer_id
+                CROSS JOIN LATERAL (SELECT dunning.entry_position(cs.entry_ids, e.entry_id) AS i) AS p
                 WHERE (%3$L::text IS NULL OR e.customer_id = %3$L::text)
                   AND (e.open_amount IS DISTINCT FROM 0
                        OR (e.kind = 'invoice' AND e.settled_on > %2$L::date - 400))
@@ -319,7 +438,9 @@ BEGIN
          WHERE e.entry_id IN (SELECT d.entry_id FROM pg_temp.dunning_eval d
                               GROUP BY d.entry_id HAVING pg_catalog.count(*) > 1);
     END IF;
-    ANALYZE pg_temp.dunning_eval;
+    -- Statistics for the joins and filters that read it (temporary tables
+    -- have none otherwise); only those columns: the others cost time.
+    ANALYZE pg_temp.dunning_eval (customer_id, entry_id, anomaly, is_credit, next_level, due_on);
 
     -- The customers a proposal can come from (a debit entry kept without
     -- anomaly), or the one asked about, with what proposals show of them.
@@ -443,8 +564,13 @@ BEGIN
            e.document_number, e.document_date, e.due_date, e.amount, e.open_amount, e.currency,
            e.level, e.in_dispute, e.is_credit, NULL
     FROM pg_temp.dunning_eval e
-    WHERE e.anomaly IS NULL AND e.next_level IS NOT NULL AND (e.due_on <= as_of OR e.is_credit)
-      AND (s.grouping = 'per_document' OR e.next_level = 'P');
+    WHERE e.anomaly IS NULL AND e.next_level IS NOT NULL
+      AND (s.grouping = 'per_document' OR e.next_level = 'P')
+      AND (e.due_on <= as_of
+           OR (e.is_credit   -- only beside a debit entry due at its level
+               AND EXISTS (SELECT FROM pg_temp.dunning_eval d
+                           WHERE d.customer_id = e.customer_id AND d.next_level = e.next_level
+                             AND d.due_on <= as_of AND NOT d.is_credit AND d.anomaly IS NULL)));
 
     IF s.grouping = 'account_statement' THEN
         -- One message per customer with a reminder due: every overdue entry,
@@ -464,7 +590,7 @@ BEGIN
         WHERE e.anomaly IS NULL AND e.open_amount <> 0 AND e.due_date < as_of;
     END IF;
 
-    ANALYZE pg_temp.dunning_candidate;
+    ANALYZE pg_temp.dunning_candidate (customer_id, step, entry_id, is_credit);
 
     -- A credit entry joins a message of its level only (seed 003): a
     -- message needs a debit entry.
@@ -685,19 +811,19 @@ BEGIN
 
     -- Levels move, the last execution date is set, reminders are counted
     -- (P is a courtesy, not a reminder); a thank-you is recorded once.
-    INSERT INTO dunning.entry_state AS st (customer_id, entry_id, level, last_dunned_on, reminder_count, thanked_on)
+    -- Executions merge one at a time (see merge_entry_states()).
+    LOCK TABLE dunning.customer_state IN SHARE ROW EXCLUSIVE MODE;
+    DROP TABLE IF EXISTS pg_temp.dunning_state_change;
+    CREATE TEMPORARY TABLE dunning_state_change ON COMMIT DROP AS
     SELECT ae.customer_id, ae.entry_id,
-           COALESCE(d.level, 'none'),
-           CASE WHEN d.level IS NOT NULL THEN executed_on END,
-           CASE WHEN d.level >= 'R1' THEN 1 ELSE 0 END,
-           CASE WHEN d.step = 'thanks' THEN executed_on END
+           COALESCE(d.level, 'none') AS level,
+           CASE WHEN d.level IS NOT NULL THEN executed_on END AS last_dunned_on,
+           CASE WHEN d.level >= 'R1' THEN 1 ELSE 0 END AS reminder_count,
+           CASE WHEN d.step = 'thanks' THEN executed_on END AS thanked_on
     FROM pg_temp.dunning_executed d
-    JOIN dunning.action_entry ae ON ae.action_id = d.action_id AND ae.selected
-    ON CONFLICT (customer_id, entry_id) DO UPDATE
-       SET level = GREATEST(st.level, EXCLUDED.level),
-           last_dunned_on = COALESCE(EXCLUDED.last_dunned_on, st.last_dunned_on),
-           reminder_count = st.reminder_count + EXCLUDED.reminder_count,
-           thanked_on = COALESCE(EXCLUDED.thanked_on, st.thanked_on);
+    JOIN dunning.action_entry ae ON ae.action_id = d.action_id AND ae.selected;
+    ANALYZE pg_temp.dunning_state_change;
+    PERFORM dunning.merge_entry_states();
 
     -- A forced tick of the whole action has served its purpose.
     DELETE FROM dunning.selection sel
@@ -1112,7 +1238,7 @@ COMMENT ON FUNCTION dunning.explain(text, date) IS
 -------------------------------------------------------------------------------
 SELECT pg_catalog.pg_extension_config_dump('dunning.run', '');
 SELECT pg_catalog.pg_extension_config_dump('dunning.run_id_seq', '');
-SELECT pg_catalog.pg_extension_config_dump('dunning.entry_state', '');
+SELECT pg_catalog.pg_extension_config_dump('dunning.customer_state', '');
 SELECT pg_catalog.pg_extension_config_dump('dunning.action', '');
 SELECT pg_catalog.pg_extension_config_dump('dunning.action_id_seq', '');
 SELECT pg_catalog.pg_extension_config_dump('dunning.action_entry', '');
@@ -1132,7 +1258,7 @@ REVOKE ALL ON ALL TABLES IN SCHEMA dunning FROM PUBLIC;
 REVOKE ALL ON ALL SEQUENCES IN SCHEMA dunning FROM PUBLIC;
 REVOKE ALL ON ALL FUNCTIONS IN SCHEMA dunning FROM PUBLIC;
 
-GRANT SELECT ON dunning.run, dunning.entry_state, dunning.action, dunning.action_entry,
+GRANT SELECT ON dunning.run, dunning.customer_state, dunning.entry_state, dunning.action, dunning.action_entry,
                 dunning.action_event, dunning.selection, dunning.anomaly, dunning.outbox,
                 dunning.proposal, dunning.batch, dunning.todo, dunning.activity
     TO dunning_admin, dunning_collector;
@@ -1144,5 +1270,6 @@ GRANT EXECUTE ON FUNCTION
     dunning.tick(bigint), dunning.untick(bigint), dunning.tick(bigint, text), dunning.untick(bigint, text)
     TO dunning_admin, dunning_collector;
 GRANT EXECUTE ON FUNCTION dunning.today(), dunning.level_step(dunning.level),
-                          dunning.criteria_match(jsonb, jsonb), dunning.profile_of(jsonb[], bigint[], jsonb)
+                          dunning.criteria_match(jsonb, jsonb),
+                          dunning.profile_of(jsonb[], bigint[], text, text, text, text, text, boolean, boolean, jsonb)
     TO dunning_admin, dunning_collector, dunning_reader;

@@ -10,7 +10,7 @@
 -- senders and readers see no configuration or ledger but can use
 -- dunning.level.
 BEGIN;
-SELECT plan(246);
+SELECT plan(251);
 
 -------------------------------------------------------------------------------
 -- The roles.
@@ -108,7 +108,7 @@ SELECT table_privs_are('dunning', 'ledger_contract', 'dunning_reader', ARRAY[]::
 SELECT table_privs_are('dunning', t, r, CASE WHEN r IN ('dunning_admin', 'dunning_collector') THEN ARRAY['SELECT']
                                               WHEN r = 'dunning_reader' AND t IN ('proposal', 'batch', 'todo', 'activity') THEN ARRAY['SELECT']
                                               ELSE ARRAY[]::name[] END)
-FROM unnest(ARRAY['run', 'entry_state', 'action', 'action_entry', 'action_event', 'selection', 'anomaly',
+FROM unnest(ARRAY['run', 'customer_state', 'entry_state', 'action', 'action_entry', 'action_event', 'selection', 'anomaly',
                   'outbox', 'proposal', 'batch', 'todo', 'activity']) AS t,
      unnest(ARRAY['dunning_admin', 'dunning_collector', 'dunning_sender', 'dunning_reader', 'public']) AS r;
 
@@ -265,7 +265,7 @@ INSERT INTO dunning_rule_function VALUES
     ('dunning.next_reminder_on(steps dunning.steps, level dunning.level, due_date date, last_dunned_on date, as_of date, is_credit boolean)'),
     ('dunning.today()'), ('dunning.level_step(level dunning.level)'),
     ('dunning.criteria_match(criteria jsonb, customer jsonb)'),
-    ('dunning.profile_of(criteria jsonb[], profile_ids bigint[], customer jsonb)');
+    ('dunning.profile_of(criteria jsonb[], profile_ids bigint[], customer_id text, name text, email text, language text, collector text, stop_dunning boolean, in_dispute boolean, attributes jsonb)');
 
 -- The planner and the collector's actions: collectors and admins.
 CREATE TEMPORARY TABLE dunning_planner_function (signature text) ON COMMIT DROP;

@@ -67,7 +67,8 @@ CREATE TABLE compta.clients (code text PRIMARY KEY, raison_sociale text, courrie
 CREATE TABLE compta.ecritures (num text PRIMARY KEY, code_client text, piece text, type_piece text,
                                date_piece date, echeance date, montant numeric(12,2), solde numeric(12,2));
 INSERT INTO compta.clients VALUES ('411DUR', 'Durand SARL', 'compta@durand.example');
-INSERT INTO compta.ecritures VALUES ('1', '411DUR', 'FA-1', 'FAC', '2026-05-01', '2026-05-31', 1200, 1200);
+INSERT INTO compta.ecritures VALUES ('1', '411DUR', 'FA-1', 'FAC', '2026-05-01', '2026-05-31', 1200, 1200),
+                                    ('2', '411XXX', 'FA-2', 'FAC', '2026-05-01', '2026-05-31', 50, 50);  -- unknown customer: an anomaly
 CREATE VIEW compta.v_clients AS
 SELECT code AS customer_id, raison_sociale AS name, courriel AS email, 'fr'::text AS language,
        NULL::text AS collector, NULL::text AS profile, false AS stop_dunning, false AS in_dispute,
@@ -152,7 +153,9 @@ my %order_by = (
     customer => 'customer_id',
     entry    => 'entry_id',
     run          => 'run_id',
+    customer_state => 'customer_id',
     entry_state  => 'customer_id, entry_id',
+    anomaly      => 'run_id, entry_id, reason',
     action       => 'action_id',
     action_entry => 'action_id, entry_id',
     action_event => 'action_id, at, status',
