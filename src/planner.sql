@@ -559,18 +559,23 @@ BEGIN
     -- customer and level, with the debit entries due at that level.  Credit
     -- entries have no date of their own to wait for: one joins the message
     -- of the level it is at the threshold of (seed 002: from the first level).
+    -- (Two statements: an EXISTS under an OR would run once per row.)
     INSERT INTO pg_temp.dunning_candidate
     SELECT e.customer_id, dunning.level_step(e.next_level), e.next_level, e.entry_id,
            e.document_number, e.document_date, e.due_date, e.amount, e.open_amount, e.currency,
            e.level, e.in_dispute, e.is_credit, NULL
     FROM pg_temp.dunning_eval e
-    WHERE e.anomaly IS NULL AND e.next_level IS NOT NULL
-      AND (s.grouping = 'per_document' OR e.next_level = 'P')
-      AND (e.due_on <= as_of
-           OR (e.is_credit   -- only beside a debit entry due at its level
-               AND EXISTS (SELECT FROM pg_temp.dunning_eval d
-                           WHERE d.customer_id = e.customer_id AND d.next_level = e.next_level
-                             AND d.due_on <= as_of AND NOT d.is_credit AND d.anomaly IS NULL)));
+    WHERE e.anomaly IS NULL AND e.next_level IS NOT NULL AND e.due_on <= as_of AND NOT e.is_credit
+      AND (s.grouping = 'per_document' OR e.next_level = 'P');
+    INSERT INTO pg_temp.dunning_candidate
+    SELECT e.customer_id, dunning.level_step(e.next_level), e.next_level, e.entry_id,
+           e.document_number, e.document_date, e.due_date, e.amount, e.open_amount, e.currency,
+           e.level, e.in_dispute, e.is_credit, NULL
+    FROM pg_temp.dunning_eval e
+    WHERE e.anomaly IS NULL AND e.next_level IS NOT NULL AND e.is_credit
+      AND s.grouping = 'per_document'
+      AND EXISTS (SELECT FROM pg_temp.dunning_candidate d
+                  WHERE d.customer_id = e.customer_id AND d.level = e.next_level);
 
     IF s.grouping = 'account_statement' THEN
         -- One message per customer with a reminder due: every overdue entry,
