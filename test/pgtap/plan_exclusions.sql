@@ -16,7 +16,8 @@
 --
 -- Proves, on one ledger planned on 2025-03-10 (every invoice due 2025-03-01,
 -- so R1 falls due on 2025-03-06):
---   * stop_dunning unticks the customer's action with reason 'stop_dunning';
+--   * stop_dunning unticks the customer's action with reason 'stop_dunning',
+--     and a collector cannot tick it (nor one of its entries);
 --   * min_balance compares the customer's balance per currency (credit notes
 --     included): below it the action is unticked ('below min_balance'), at it
 --     the action stays ticked;
@@ -36,7 +37,7 @@
 --     (when nothing excluded it) still unticks the action: the stale tick
 --     does not send a reminder to a stopped customer.
 BEGIN;
-SELECT plan(31);
+SELECT plan(34);
 SET LOCAL client_min_messages = warning;
 
 -------------------------------------------------------------------------------
@@ -99,6 +100,18 @@ SELECT results_eq(
       FROM dunning.proposal p WHERE p.customer_id = 'XB'$$,
     $$VALUES ('R1', 'email', 400.00, 'EUR', 1::bigint, false, 'stop_dunning')$$,
     'a stop_dunning customer''s due R1 is proposed, unticked, with reason stop_dunning');
+SELECT throws_ok(
+    $$SELECT dunning.tick(pg_temp.action_of('XB'))$$,
+    '22023', 'customer XB is marked stop_dunning: clear it on the customer record to remind them',
+    'a collector cannot tick the action of a stop_dunning customer');
+SELECT throws_ok(
+    $$SELECT dunning.tick(pg_temp.action_of('XB'), 'XB-1')$$,
+    '22023', 'customer XB is marked stop_dunning: clear it on the customer record to remind them',
+    'nor one of its entries');
+SELECT throws_like(
+    $$SELECT dunning.untick(pg_temp.action_of('XA'), 'XB-1')$$,
+    'action % holds no entry ''XB-1''',
+    'unticking an entry the action does not hold is refused, naming the entry');
 
 -------------------------------------------------------------------------------
 -- min_balance (customer balance per currency, credit notes included)
