@@ -10,6 +10,7 @@ OBJS = \
 	src/level.o \
 	src/schedule.o \
 	src/state.o \
+	src/statement.o \
 	src/steps.o
 
 # The SQL sources, concatenated into the versioned install script.

@@ -135,3 +135,24 @@ CROSS JOIN LATERAL (SELECT dunning.next_reminder_on(v.s, v.l, v.d, v.last, v.a, 
 SELECT dunning.next_reminder_on(NULL, 'none', '2026-06-01', NULL, '2026-06-30', false) IS NULL AS no_steps,
        dunning.next_reminder_on('R1:5', 'none', NULL, NULL, '2026-06-30', false) IS NULL AS no_due_date,
        dunning.next_reminder_on('R1:5', 'none', '2026-06-01', NULL, NULL, false) IS NULL AS no_as_of;
+
+-- statement_level: the account-statement level of a group of entries (seed
+-- 003), each at its next level when that is due on as_of, else at its own.
+SELECT g.grp, dunning.statement_level(g.level::dunning.level, g.next_level::dunning.level,
+                                      g.next_due_on::date, DATE '2026-06-30') AS statement_level
+FROM (VALUES
+    ('seed 003: R3 due for R4, P and R1 not due', 'R3', 'R4', '2026-06-30'),
+    ('seed 003: R3 due for R4, P and R1 not due', 'P',  'R1', '2026-07-05'),
+    ('seed 003: R3 due for R4, P and R1 not due', 'R1', 'R2', '2026-07-10'),
+    ('nothing due: the highest current level',   'R2', 'R3', '2026-07-10'),
+    ('nothing due: the highest current level',   'R1', 'R2', '2026-07-01'),
+    ('a lower entry due stays below a higher one', 'R1', 'R2', '2026-06-01'),
+    ('a lower entry due stays below a higher one', 'R4', NULL, NULL),
+    ('last level reached: its level',            'R3', NULL, NULL),
+    ('no level at all: NULL',                    NULL, 'R1', '2026-06-01')
+) AS g (grp, level, next_level, next_due_on)
+GROUP BY g.grp ORDER BY g.grp;
+
+-- Over no rows: NULL.
+SELECT dunning.statement_level(NULL::dunning.level, NULL, NULL, NULL) IS NULL AS no_entry
+WHERE false;

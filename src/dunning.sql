@@ -205,6 +205,18 @@ CREATE FUNCTION dunning.next_reminder_on(steps dunning.steps, level dunning.leve
 COMMENT ON FUNCTION dunning.next_reminder_on(dunning.steps, dunning.level, date, date, date, boolean) IS
     'date the next reminder of an entry falls due (next_level and next_due_on in one call), NULL when none comes';
 
+-- The account-statement level of a group of entries (seed 003), C.
+CREATE FUNCTION dunning.statement_level_step(state dunning.level, level dunning.level, next_level dunning.level,
+                                             next_due_on date, as_of date)
+    RETURNS dunning.level
+    AS 'MODULE_PATHNAME', 'dunning_statement_level_step'
+    LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE AGGREGATE dunning.statement_level(level dunning.level, next_level dunning.level, next_due_on date, as_of date) (
+    SFUNC = dunning.statement_level_step, STYPE = dunning.level,
+    COMBINEFUNC = dunning.level_larger, PARALLEL = SAFE);
+COMMENT ON AGGREGATE dunning.statement_level(dunning.level, dunning.level, date, date) IS
+    'account-statement level of a group of entries: the highest of each entry''s next level when due on as_of, else its level';
+
 -------------------------------------------------------------------------------
 -- Value lists of the configuration.  Enums refuse a bad value with SQLSTATE
 -- 22P02 and quote it: invalid input value for enum dunning.media: "fax".
@@ -1193,7 +1205,8 @@ GRANT EXECUTE ON FUNCTION
     dunning.steps_recv(internal), dunning.steps_send(dunning.steps),
     dunning.next_level(dunning.steps, dunning.level, date, date, boolean),
     dunning.next_due_on(dunning.steps, dunning.level, dunning.level, date, date),
-    dunning.next_reminder_on(dunning.steps, dunning.level, date, date, date, boolean)
+    dunning.next_reminder_on(dunning.steps, dunning.level, date, date, date, boolean),
+    dunning.statement_level(dunning.level, dunning.level, date, date)
     TO dunning_admin, dunning_collector, dunning_reader;
 GRANT EXECUTE ON FUNCTION
     dunning.level_in(cstring), dunning.level_out(dunning.level),

@@ -263,6 +263,7 @@ INSERT INTO dunning_rule_function VALUES
     ('dunning.next_level(steps dunning.steps, level dunning.level, due_date date, as_of date, is_credit boolean)'),
     ('dunning.next_due_on(steps dunning.steps, level dunning.level, next_level dunning.level, due_date date, last_dunned_on date)'),
     ('dunning.next_reminder_on(steps dunning.steps, level dunning.level, due_date date, last_dunned_on date, as_of date, is_credit boolean)'),
+    ('dunning.statement_level(level dunning.level, next_level dunning.level, next_due_on date, as_of date)'),
     ('dunning.today()'), ('dunning.level_step(level dunning.level)'),
     ('dunning.criteria_match(criteria jsonb, customer jsonb)'),
     ('dunning.profile_of(criteria jsonb[], profile_ids bigint[], customer_id text, name text, email text, language text, collector text, stop_dunning boolean, in_dispute boolean, attributes jsonb)');
