@@ -370,7 +370,7 @@ BEGIN
                            AS due_date,
                        e.amount, e.open_amount, e.currency, COALESCE(e.in_dispute, false) AS in_dispute,
                        e.promised_on, e.settled_on, e.settled_by,
-                       cu.customer_id IS NOT NULL AS customer_found, cu.profile_id,
+                       cu.profile_id,
                        sc.scenario_id, sc.enabled AS scenario_enabled, sc.steps, sc.thanks_days,
                        COALESCE(cs.levels[p.i], 'none') AS level, cs.last_dunned_on[p.i] AS last_dunned_on,
                        COALESCE(cs.reminder_counts[p.i], 0) AS reminder_count, cs.thanked_on[p.i] AS thanked_on,
@@ -586,7 +586,7 @@ BEGIN
                e.level, e.in_dispute, e.is_credit, NULL
         FROM pg_temp.dunning_eval e
         JOIN (SELECT d.customer_id,
-                     pg_catalog.max(GREATEST(CASE WHEN d.due_on <= as_of THEN d.next_level END, d.level)) AS level
+                     dunning.statement_level(d.level, d.next_level, d.due_on, as_of) AS level
               FROM pg_temp.dunning_eval d
               WHERE d.anomaly IS NULL AND d.open_amount <> 0 AND d.due_date < as_of
               GROUP BY d.customer_id
@@ -801,7 +801,9 @@ BEGIN
         UPDATE dunning.action a
            SET status = new_status, executed_on = execute_actions.executed_on,
                note = COALESCE(execute_actions.note, a.note)
-         WHERE a.action_id = ANY (action_ids) AND a.status = 'proposed' AND a.selected
+         -- A join, not "= ANY (action_ids)": planned with the array's value,
+         -- that estimates each of a million elements and holds them all.
+         WHERE a.action_id IN (SELECT pg_catalog.unnest(action_ids)) AND a.status = 'proposed' AND a.selected
            -- a message with every debit entry unticked has nothing to ask for
            AND (a.step = 'thanks' OR EXISTS (SELECT FROM dunning.action_entry ae
                                              WHERE ae.action_id = a.action_id AND ae.selected
@@ -925,9 +927,17 @@ CREATE FUNCTION dunning.batch_actions(media text, profile text, step text) RETUR
 AS $$
 DECLARE
     m dunning.media := media::dunning.media;
-    st dunning.step_name := step::dunning.step_name;
+    st dunning.step_name;
     profile_key bigint;
 BEGIN
+    IF step IS NOT NULL THEN
+        IF NOT step = ANY (pg_catalog.enum_range(NULL::dunning.step_name)::text[]) THEN
+            RAISE EXCEPTION 'unknown step "%": a step is one of %', step,
+                    pg_catalog.array_to_string(pg_catalog.enum_range(NULL::dunning.step_name), ', ')
+                USING ERRCODE = 'invalid_parameter_value';
+        END IF;
+        st := step::dunning.step_name;
+    END IF;
     IF profile IS NOT NULL THEN
         SELECT p.profile_id INTO profile_key FROM dunning.profile p WHERE p.name = profile;
         IF NOT FOUND THEN
@@ -978,7 +988,8 @@ AS $$
 DECLARE
     first_date date;
 BEGIN
-    SELECT pg_catalog.max(a.proposed_on) INTO first_date FROM dunning.action a WHERE a.action_id = ANY (action_ids);
+    SELECT pg_catalog.max(a.proposed_on) INTO first_date
+      FROM dunning.action a WHERE a.action_id IN (SELECT pg_catalog.unnest(action_ids));   -- see execute_actions()
     IF executed_on < first_date THEN
         RAISE EXCEPTION 'executed_on % is before the planning date %', executed_on, first_date
             USING ERRCODE = 'invalid_parameter_value';

@@ -191,7 +191,7 @@ SELECT throws_ok(
     'send refuses an unknown profile');
 SELECT throws_ok(
     $$SELECT dunning.send('email', NULL, 'R9', DATE '2025-03-11')$$,
-    '22P02', 'invalid input value for enum dunning.step_name: "R9"',
+    '22023', 'unknown step "R9": a step is one of pre_due, R1, R2, R3, R4, R5, R6, R7, thanks',
     'send refuses an unknown step');
 SELECT throws_ok(
     $$SELECT dunning.send('email', NULL, NULL, DATE '2025-03-09')$$,
