@@ -849,8 +849,7 @@ COMMENT ON FUNCTION dunning.execute_actions(bigint[], date, text, text) IS
 CREATE FUNCTION dunning.render_plain(template_text text, customer_name text, level dunning.level,
                                      entries text, totals text)
     RETURNS text
-    LANGUAGE sql IMMUTABLE PARALLEL SAFE
-    SET search_path = pg_catalog, pg_temp
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE   -- per message: no SET clause (inlined), names qualified
 -- The customer's name goes in last, so that a name written like a
 -- placeholder is not expanded.
 RETURN pg_catalog.replace(pg_catalog.replace(pg_catalog.replace(pg_catalog.replace(
@@ -868,7 +867,12 @@ CREATE FUNCTION dunning.action_message(action_ids bigint[])
     LANGUAGE sql STABLE
     SET search_path = pg_catalog, pg_temp
 BEGIN ATOMIC
-    WITH lines AS (
+    -- The selected entries of the actions, read once for the lines and the totals.
+    WITH ae AS MATERIALIZED (
+        SELECT ae.* FROM pg_catalog.unnest(action_ids) AS i (action_id)
+        JOIN dunning.action_entry ae ON ae.action_id = i.action_id
+        WHERE ae.selected),
+    lines AS (
         SELECT ae.action_id,
                pg_catalog.string_agg(pg_catalog.format('%s  %s  %s %s', COALESCE(ae.document_number, ae.entry_id),
                                                       COALESCE(pg_catalog.to_char(ae.due_date, 'YYYY-MM-DD'), ''),
@@ -881,36 +885,34 @@ BEGIN ATOMIC
                    'document_date', ae.document_date, 'due_date', ae.due_date, 'amount', ae.amount,
                    'open_amount', ae.open_amount, 'currency', ae.currency, 'in_dispute', ae.in_dispute)
                    ORDER BY ae.due_date, ae.entry_id) AS entry_list
-        FROM pg_catalog.unnest(action_ids) AS i (action_id)
-        JOIN dunning.action_entry ae ON ae.action_id = i.action_id
-        WHERE ae.selected
+        FROM ae
         GROUP BY ae.action_id),
     totals AS (
         SELECT t.action_id,
                pg_catalog.string_agg(t.total || ' ' || t.currency, ' + ' ORDER BY t.currency) AS totals,
                pg_catalog.jsonb_object_agg(t.currency, t.total) AS total_map
         FROM (SELECT ae.action_id, ae.currency, pg_catalog.sum(ae.open_amount) AS total
-              FROM pg_catalog.unnest(action_ids) AS i (action_id)
-              JOIN dunning.action_entry ae ON ae.action_id = i.action_id
-              WHERE ae.selected
+              FROM ae
               GROUP BY ae.action_id, ae.currency) t
         GROUP BY t.action_id)
     SELECT a.action_id, a.customer_id, a.media,
            CASE WHEN a.media = 'email' THEN a.email ELSE a.customer_name END,
            a.customer_name,
-           dunning.render_plain(tp.subject, a.customer_name, a.level, l.entries, tt.totals),
-           dunning.render_plain(tp.body, a.customer_name, a.level, l.entries, tt.totals),
+           dunning.render_plain(CASE WHEN own.template_id IS NULL THEN base.subject ELSE own.subject END,
+                                a.customer_name, a.level, l.entries, tt.totals),
+           dunning.render_plain(CASE WHEN own.template_id IS NULL THEN base.body ELSE own.body END,
+                                a.customer_name, a.level, l.entries, tt.totals),
            pg_catalog.jsonb_build_object(
                'action_id', a.action_id, 'customer_id', a.customer_id, 'customer_name', a.customer_name,
                'email', a.email, 'language', a.language, 'step', a.step, 'level', a.level,
-               'media', a.media, 'template_id', tp.template_id, 'collector', a.collector,
+               'media', a.media, 'template_id', COALESCE(own.template_id, base.template_id),
+               'collector', a.collector,
                'entries', l.entry_list, 'totals', tt.total_map)
     FROM pg_catalog.unnest(action_ids) AS i (action_id)
     JOIN dunning.action a ON a.action_id = i.action_id
     JOIN dunning.template base ON base.template_id = a.template_id
-    JOIN LATERAL (SELECT t.* FROM dunning.template t
-                  WHERE t.name = base.name AND t.language IN (a.language, base.language)
-                  ORDER BY t.language = a.language DESC LIMIT 1) tp ON true
+    -- the same template in the customer's language, if there is one
+    LEFT JOIN dunning.template own ON own.name = base.name AND own.language = a.language
     LEFT JOIN lines l ON l.action_id = a.action_id
     LEFT JOIN totals tt ON tt.action_id = a.action_id;
 END;
@@ -1027,8 +1029,7 @@ COMMENT ON FUNCTION dunning.download_letters(text, text, date) IS
     'executes the selected letter proposals and returns one printable HTML document per customer';
 
 CREATE FUNCTION dunning.html_escape(t text) RETURNS text
-    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
-    SET search_path = pg_catalog, pg_temp
+    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE   -- per letter: no SET clause (inlined), names qualified
 RETURN pg_catalog.replace(pg_catalog.replace(pg_catalog.replace(pg_catalog.replace(
            t, '&', '&amp;'), '<', '&lt;'), '>', '&gt;'), '"', '&quot;');
 

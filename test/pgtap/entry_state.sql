@@ -20,14 +20,17 @@
 --   * an execution merges into the arrays: the executed entry moves (level,
 --     last_dunned_on, count), the customer's other entries keep theirs, a
 --     customer with no state yet gets a row;
---   * the five arrays always have the same length (a CHECK).
+--   * the five arrays always have the same length (a CHECK);
+--   * (and, on the way) a customer whose language has no template gets the
+--     French one.
 BEGIN;
 SET LOCAL client_min_messages = warning;
-SELECT plan(17);
+SELECT plan(18);
 
 INSERT INTO dunning.customer (customer_id, name, email, collector) VALUES
     ('S1', 'Imprimerie Roux', 'compta@roux.example', 'ann'),
     ('S2', 'Garage Petit',    'compta@petit.example', 'bob');
+UPDATE dunning.customer SET language = 'de' WHERE customer_id = 'S2';   -- no German template
 INSERT INTO dunning.entry (entry_id, customer_id, document_number, kind, document_date, due_date,
                            amount, open_amount, currency) VALUES
     ('S1-B', 'S1', 'F-S1-B', 'invoice', DATE '2024-01-15', DATE '2024-02-15', 300.00, 300.00, 'EUR'),
@@ -113,6 +116,12 @@ SELECT results_eq(
     $$VALUES ('S1', ARRAY['S1-A', 'S1-B'], ARRAY['R1', 'R2'], ARRAY[DATE '2024-03-16', DATE '2024-03-16'], ARRAY[1, 2]),
              ('S2', ARRAY['S2-A'], ARRAY['R1'], ARRAY[DATE '2024-03-16'], ARRAY[1])$$,
     'the merge updates S1''s arrays in place and gives S2 its first row');
+SELECT results_eq(
+    $$SELECT o.subject, (o.payload ->> 'template_id')::bigint
+      FROM dunning.outbox o WHERE o.customer_id = 'S2'$$,
+    $$SELECT pg_catalog.replace(t.subject, '{{level}}', 'R1'), t.template_id
+      FROM dunning.template t WHERE t.name = 'reminder' AND t.language = 'fr'$$,
+    'a customer whose language has no template gets the French one');
 
 SELECT * FROM finish();
 ROLLBACK;
