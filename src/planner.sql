@@ -38,8 +38,14 @@ CREATE TABLE dunning.customer_state (
     last_dunned_on  date[] NOT NULL,
     reminder_counts integer[] NOT NULL,
     thanked_on      date[] NOT NULL,
+    -- parallel arrays: same length, all starting at 1
     CONSTRAINT customer_state_arrays_match CHECK (
-        pg_catalog.cardinality(levels) OPERATOR(pg_catalog.=) pg_catalog.cardinality(entry_ids)
+        COALESCE(pg_catalog.array_lower(entry_ids, 1), 1) OPERATOR(pg_catalog.=) 1
+        AND COALESCE(pg_catalog.array_lower(levels, 1), 1) OPERATOR(pg_catalog.=) 1
+        AND COALESCE(pg_catalog.array_lower(last_dunned_on, 1), 1) OPERATOR(pg_catalog.=) 1
+        AND COALESCE(pg_catalog.array_lower(reminder_counts, 1), 1) OPERATOR(pg_catalog.=) 1
+        AND COALESCE(pg_catalog.array_lower(thanked_on, 1), 1) OPERATOR(pg_catalog.=) 1
+        AND pg_catalog.cardinality(levels) OPERATOR(pg_catalog.=) pg_catalog.cardinality(entry_ids)
         AND pg_catalog.cardinality(last_dunned_on) OPERATOR(pg_catalog.=) pg_catalog.cardinality(entry_ids)
         AND pg_catalog.cardinality(reminder_counts) OPERATOR(pg_catalog.=) pg_catalog.cardinality(entry_ids)
         AND pg_catalog.cardinality(thanked_on) OPERATOR(pg_catalog.=) pg_catalog.cardinality(entry_ids))
@@ -131,13 +137,13 @@ BEGIN
                 COALESCE(pg_catalog.quote_literal(NEW.entry_id), 'NULL')
             USING ERRCODE = 'not_null_violation';
     END IF;
+    LOCK TABLE dunning.customer_state IN SHARE ROW EXCLUSIVE MODE;   -- before the check: one import at a time
     IF EXISTS (SELECT FROM dunning.entry_state st
                WHERE st.customer_id = NEW.customer_id AND st.entry_id = NEW.entry_id) THEN
         RAISE EXCEPTION 'entry % of customer % already has a state', pg_catalog.quote_literal(NEW.entry_id),
                 pg_catalog.quote_literal(NEW.customer_id)
             USING ERRCODE = 'unique_violation';
     END IF;
-    LOCK TABLE dunning.customer_state IN SHARE ROW EXCLUSIVE MODE;
     DROP TABLE IF EXISTS pg_temp.dunning_state_change;
     CREATE TEMPORARY TABLE dunning_state_change ON COMMIT DROP AS
     SELECT NEW.customer_id AS customer_id, NEW.entry_id AS entry_id, COALESCE(NEW.level, 'none') AS level,
@@ -316,7 +322,8 @@ BEGIN
         EXECUTE pg_catalog.format($q$
             SELECT pg_catalog.array_agg(d.customer_id) FROM (
                 SELECT c.customer_id FROM %s AS c
-                WHERE $1 IS NULL OR c.customer_id = $1
+                WHERE c.customer_id IS NOT NULL   -- a NULL id matches no entry anyway
+                  AND ($1 IS NULL OR c.customer_id = $1)
                 GROUP BY c.customer_id HAVING pg_catalog.count(*) > 1) AS d
             $q$, s.customer_source)
         INTO duplicate_customers USING only_customer;
@@ -337,7 +344,7 @@ BEGIN
                         (SELECT p.profile_id FROM dunning.profile p WHERE p.name = 'Standard')) AS profile_id
         FROM %s AS c
         LEFT JOIN dunning.profile AS ep ON ep.name = c.profile
-        WHERE (%L::text IS NULL OR c.customer_id = %L::text) AND NOT (c.customer_id = ANY (%L::text[]))
+        WHERE %L::text IS NULL OR c.customer_id = %L::text
         $q$,
         CASE WHEN NOT EXISTS (SELECT FROM dunning.profile p WHERE p.criteria IS NOT NULL) THEN 'NULL::bigint' ELSE
             'dunning.profile_of(
@@ -347,7 +354,7 @@ BEGIN
                     FROM dunning.profile p WHERE p.criteria IS NOT NULL),
                  c.customer_id, c.name, c.email, COALESCE(c.language, ''fr''), c.collector,
                  c.stop_dunning, c.in_dispute, c.attributes)' END,
-        s.customer_source, only_customer, only_customer, COALESCE(duplicate_customers, '{}'));
+        s.customer_source, only_customer, only_customer);
 
     -- Entries: the C rules give the next level, then its date.  For a run,
     -- keep only what a proposal, a thank-you or an anomaly can come from.
@@ -398,7 +405,8 @@ BEGIN
                                THEN 'open credit entry without due date or document date'
                        END END AS anomaly
                 FROM %1$s AS e
-                LEFT JOIN (%7$s) AS cu ON cu.customer_id = e.customer_id
+                LEFT JOIN (SELECT c0.* FROM (%7$s) AS c0 WHERE NOT (c0.customer_id = ANY (%6$L::text[]))) AS cu
+                       ON cu.customer_id = e.customer_id
                 LEFT JOIN ROWS FROM (
                         pg_catalog.unnest((SELECT pg_catalog.array_agg(v.scenario_id ORDER BY v.scenario_id)
                                              FROM dunning.scenario_steps v)),
@@ -443,12 +451,13 @@ BEGIN
     ANALYZE pg_temp.dunning_eval (customer_id, entry_id, anomaly, is_credit, next_level, due_on);
 
     -- The customers a proposal can come from (a debit entry kept without
-    -- anomaly), or the one asked about, with what proposals show of them.
-    -- (Two statements, not an OR, which would defeat the semi-join.)
+    -- anomaly), or the one asked about (even listed twice), with what
+    -- proposals show of them.  (No OR: it would defeat the semi-join.)
     EXECUTE pg_catalog.format($q$
         CREATE TEMPORARY TABLE dunning_customer ON COMMIT DROP AS
-        SELECT cu.* FROM (%s) AS cu
+        SELECT DISTINCT ON (cu.customer_id) cu.* FROM (%s) AS cu
         WHERE %s
+        ORDER BY cu.customer_id
         $q$, customers,
         CASE WHEN only_customer IS NOT NULL THEN 'true' ELSE
             'cu.customer_id IN (SELECT e.customer_id FROM pg_temp.dunning_eval e
@@ -552,7 +561,8 @@ BEGIN
         customer_id text, step dunning.step_name, level dunning.level, entry_id text,
         document_number text, document_date date, due_date date, amount numeric,
         open_amount numeric, currency text, level_before dunning.level, in_dispute boolean,
-        is_credit boolean, exclusion_reason text
+        is_credit boolean, exclusion_reason text,
+        profile_id bigint, scenario_id bigint   -- as the scan found them, for the proposal
     ) ON COMMIT DROP;
 
     -- Per document (and pre-due reminders in both modes): one message per
@@ -563,14 +573,14 @@ BEGIN
     INSERT INTO pg_temp.dunning_candidate
     SELECT e.customer_id, dunning.level_step(e.next_level), e.next_level, e.entry_id,
            e.document_number, e.document_date, e.due_date, e.amount, e.open_amount, e.currency,
-           e.level, e.in_dispute, e.is_credit, NULL
+           e.level, e.in_dispute, e.is_credit, NULL, e.profile_id, e.scenario_id
     FROM pg_temp.dunning_eval e
     WHERE e.anomaly IS NULL AND e.next_level IS NOT NULL AND e.due_on <= as_of AND NOT e.is_credit
       AND (s.grouping = 'per_document' OR e.next_level = 'P');
     INSERT INTO pg_temp.dunning_candidate
     SELECT e.customer_id, dunning.level_step(e.next_level), e.next_level, e.entry_id,
            e.document_number, e.document_date, e.due_date, e.amount, e.open_amount, e.currency,
-           e.level, e.in_dispute, e.is_credit, NULL
+           e.level, e.in_dispute, e.is_credit, NULL, e.profile_id, e.scenario_id
     FROM pg_temp.dunning_eval e
     WHERE e.anomaly IS NULL AND e.next_level IS NOT NULL AND e.is_credit
       AND s.grouping = 'per_document'
@@ -583,7 +593,7 @@ BEGIN
         INSERT INTO pg_temp.dunning_candidate
         SELECT e.customer_id, dunning.level_step(t.level), t.level, e.entry_id,
                e.document_number, e.document_date, e.due_date, e.amount, e.open_amount, e.currency,
-               e.level, e.in_dispute, e.is_credit, NULL
+               e.level, e.in_dispute, e.is_credit, NULL, e.profile_id, e.scenario_id
         FROM pg_temp.dunning_eval e
         JOIN (SELECT d.customer_id,
                      dunning.statement_level(d.level, d.next_level, d.due_on, as_of) AS level
@@ -607,7 +617,7 @@ BEGIN
     -- once, and not more than 30 days late.
     INSERT INTO pg_temp.dunning_candidate
     SELECT e.customer_id, 'thanks', NULL, e.entry_id, e.document_number, e.document_date, e.due_date,
-           e.amount, e.open_amount, e.currency, e.level, e.in_dispute, false, NULL
+           e.amount, e.open_amount, e.currency, e.level, e.in_dispute, false, NULL, e.profile_id, e.scenario_id
     FROM pg_temp.dunning_eval e
     WHERE e.anomaly IS NULL AND e.scenario_enabled AND e.kind = 'invoice' AND e.open_amount = 0
       AND e.thanks_days IS NOT NULL AND e.thanked_on IS NULL
@@ -633,7 +643,9 @@ BEGIN
     -- One proposal per customer and step.
     CREATE TEMPORARY TABLE dunning_proposal ON COMMIT DROP AS
     SELECT c.customer_id, c.step, pg_catalog.max(c.level) AS level,
-           cu.profile_id, cu.profile_id * 2 - CASE WHEN cu.has_email THEN 1 ELSE 0 END AS scenario_id,
+           -- the profile and scenario the scan planned with (the customers
+           -- relation is read again for the rest, and may have changed since)
+           pg_catalog.max(c.profile_id) AS profile_id, pg_catalog.max(c.scenario_id) AS scenario_id,
            cu.collector, cu.name AS customer_name, cu.email, cu.language,
            cu.in_dispute AS customer_in_dispute,
            pg_catalog.bool_or(c.in_dispute) AS has_disputed_entries,
@@ -651,8 +663,8 @@ BEGIN
            END AS exclusion_reason
     FROM pg_temp.dunning_candidate c
     JOIN pg_temp.dunning_customer cu ON cu.customer_id = c.customer_id
-    GROUP BY c.customer_id, c.step, cu.profile_id, cu.has_email, cu.collector, cu.name, cu.email,
-             cu.language, cu.in_dispute, cu.stop_dunning;
+    GROUP BY c.customer_id, c.step, cu.collector, cu.name, cu.email, cu.language, cu.in_dispute,
+             cu.stop_dunning;
 END
 $$;
 COMMENT ON FUNCTION dunning.propose(date) IS
@@ -867,12 +879,7 @@ CREATE FUNCTION dunning.action_message(action_ids bigint[])
     LANGUAGE sql STABLE
     SET search_path = pg_catalog, pg_temp
 BEGIN ATOMIC
-    -- The selected entries of the actions, read once for the lines and the totals.
-    WITH ae AS MATERIALIZED (
-        SELECT ae.* FROM pg_catalog.unnest(action_ids) AS i (action_id)
-        JOIN dunning.action_entry ae ON ae.action_id = i.action_id
-        WHERE ae.selected),
-    lines AS (
+    WITH lines AS (
         SELECT ae.action_id,
                pg_catalog.string_agg(pg_catalog.format('%s  %s  %s %s', COALESCE(ae.document_number, ae.entry_id),
                                                       COALESCE(pg_catalog.to_char(ae.due_date, 'YYYY-MM-DD'), ''),
@@ -885,14 +892,18 @@ BEGIN ATOMIC
                    'document_date', ae.document_date, 'due_date', ae.due_date, 'amount', ae.amount,
                    'open_amount', ae.open_amount, 'currency', ae.currency, 'in_dispute', ae.in_dispute)
                    ORDER BY ae.due_date, ae.entry_id) AS entry_list
-        FROM ae
+        FROM pg_catalog.unnest(action_ids) AS i (action_id)
+        JOIN dunning.action_entry ae ON ae.action_id = i.action_id
+        WHERE ae.selected
         GROUP BY ae.action_id),
     totals AS (
         SELECT t.action_id,
                pg_catalog.string_agg(t.total || ' ' || t.currency, ' + ' ORDER BY t.currency) AS totals,
                pg_catalog.jsonb_object_agg(t.currency, t.total) AS total_map
         FROM (SELECT ae.action_id, ae.currency, pg_catalog.sum(ae.open_amount) AS total
-              FROM ae
+              FROM pg_catalog.unnest(action_ids) AS i (action_id)
+              JOIN dunning.action_entry ae ON ae.action_id = i.action_id
+              WHERE ae.selected
               GROUP BY ae.action_id, ae.currency) t
         GROUP BY t.action_id)
     SELECT a.action_id, a.customer_id, a.media,
@@ -1042,6 +1053,9 @@ DECLARE
     a dunning.action;
 BEGIN
     executed_on := COALESCE(executed_on, dunning.today());
+    -- The lock execute_actions() takes, before the row lock: a plan holding
+    -- it and waiting for this row would otherwise deadlock with us.
+    LOCK TABLE dunning.run IN ROW EXCLUSIVE MODE;
     SELECT * INTO a FROM dunning.action x WHERE x.action_id = mark_done.action_id FOR UPDATE;
     PERFORM dunning.check_proposed(a, mark_done.action_id);
     IF a.media NOT IN ('phone', 'other') THEN

@@ -23,12 +23,13 @@
 --     the anomalies; a settled entry without a due date and a credit note
 --     dated only by its document are no anomaly;
 --   * explain shows the anomaly as the entry's verdict;
---   * through attached views, a customer_id listed twice, an unknown kind,
+--   * through attached views (with two customers whose customer_id is NULL,
+--     which are no duplicate and hide no one), a customer_id listed twice, an unknown kind,
 --     an entry_id listed twice, a NULL entry_id and a NULL amount are
 --     recorded too, the customer's valid entry still gets its proposal, and
 --     the next run refreshes everyone else's proposals.
 BEGIN;
-SELECT plan(16);
+SELECT plan(17);
 SET LOCAL client_min_messages = warning;
 
 -------------------------------------------------------------------------------
@@ -129,7 +130,10 @@ VALUES ('NX', 'X-ray one', 'x1@example.com', 'ann', false, false, '{}'),
        ('NX', 'X-ray two', 'x2@example.com', 'ann', false, false, '{}'),
        ('NY', 'Yankee',    'y@example.com',  'ann', false, false, '{}');
 CREATE VIEW public.tap_anomaly_customers AS
-    SELECT * FROM dunning.customer UNION ALL SELECT * FROM public.tap_anomaly_extra_customer;
+    SELECT * FROM dunning.customer UNION ALL SELECT * FROM public.tap_anomaly_extra_customer
+    UNION ALL   -- two customers without customer_id: not a duplicate, and no entry is theirs
+    SELECT NULL, n.name, NULL, 'fr', 'ann', NULL, false, false, '{}'
+    FROM (VALUES ('Nobody one'), ('Nobody two')) AS n (name);
 CREATE VIEW public.tap_anomaly_entries AS
     SELECT * FROM dunning.entry
     UNION ALL
@@ -188,6 +192,10 @@ SELECT results_eq(
     $$SELECT ae.entry_id FROM dunning.action_entry ae WHERE ae.customer_id = 'NC' ORDER BY 1$$,
     $$VALUES ('NC-1'), ('NC-2')$$,
     'the entry of unknown kind is held by no action');
+SELECT results_eq(
+    $$SELECT e.entry_id, e.verdict FROM dunning.explain('NX', DATE '2025-03-11') e$$,
+    $$VALUES ('NX-1', 'anomaly: customer_id appears more than once in the customers relation')$$,
+    'explain tells a customer listed twice why its entry is skipped');
 
 SELECT * FROM finish();
 ROLLBACK;
