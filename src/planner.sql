@@ -455,7 +455,11 @@ BEGIN
     -- proposals show of them.  (No OR: it would defeat the semi-join.)
     EXECUTE pg_catalog.format($q$
         CREATE TEMPORARY TABLE dunning_customer ON COMMIT DROP AS
-        SELECT DISTINCT ON (cu.customer_id) cu.* FROM (%s) AS cu
+        -- not the profile: proposals keep the one the scan used (so its
+        -- criteria are not evaluated again here)
+        SELECT DISTINCT ON (cu.customer_id) cu.customer_id, cu.name, cu.email, cu.language, cu.collector,
+               cu.stop_dunning, cu.in_dispute
+        FROM (%s) AS cu
         WHERE %s
         ORDER BY cu.customer_id
         $q$, customers,
