@@ -328,6 +328,10 @@ CREATE TABLE dunning.settings (
     min_entry_amount             numeric NOT NULL DEFAULT 0
         CONSTRAINT settings_min_entry_amount_not_negative CHECK (min_entry_amount OPERATOR(pg_catalog.>=) 0),
     timezone                     text NOT NULL DEFAULT 'UTC',
+    -- claims of an outbox message before it is dead (dunning.claim counts them)
+    max_attempts                 integer NOT NULL DEFAULT 5
+        CONSTRAINT settings_max_attempts_in_range CHECK (max_attempts OPERATOR(pg_catalog.>=) 1
+                                                         AND max_attempts OPERATOR(pg_catalog.<=) 100),
     customer_source              regclass NOT NULL DEFAULT 'dunning.customer'::regclass,
     entry_source                 regclass NOT NULL DEFAULT 'dunning.entry'::regclass
 );
@@ -640,7 +644,8 @@ BEGIN
                skip_thanks_for_credit_notes = NEW.skip_thanks_for_credit_notes,
                thanks_only_if_dunned = NEW.thanks_only_if_dunned,
                min_balance = NEW.min_balance, min_entry_amount = NEW.min_entry_amount,
-               timezone = NEW.timezone, customer_source = NEW.customer_source,
+               timezone = NEW.timezone, max_attempts = NEW.max_attempts,
+               customer_source = NEW.customer_source,
                entry_source = NEW.entry_source;
         RETURN NULL;
     END IF;
@@ -651,6 +656,10 @@ BEGIN
     END IF;
     IF NEW.min_entry_amount < 0 THEN
         RAISE EXCEPTION 'min_entry_amount must be zero or more, got %', NEW.min_entry_amount
+            USING ERRCODE = 'check_violation';
+    END IF;
+    IF NEW.max_attempts < 1 OR NEW.max_attempts > 100 THEN
+        RAISE EXCEPTION 'max_attempts must be between 1 and 100, got %', NEW.max_attempts
             USING ERRCODE = 'check_violation';
     END IF;
     -- Seed 003: account-statement grouping only before dunning has started.

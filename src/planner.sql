@@ -20,7 +20,8 @@ CREATE TABLE dunning.run (
     entries     bigint,   -- entries the run kept: due, open credits, thank-yous, anomalies
     proposals   bigint,   -- actions proposed by this run
     selected    bigint,   -- of which selected
-    anomalies   bigint    -- rows skipped and recorded in dunning.anomaly
+    anomalies   bigint,   -- rows skipped and recorded in dunning.anomaly
+    queued      bigint    -- messages dunning.run_nightly() queued after it (NULL for a plan alone)
 );
 COMMENT ON TABLE dunning.run IS 'one row per planning run: its date, start, end and counts';
 
@@ -249,23 +250,6 @@ CREATE TABLE dunning.anomaly (
 CREATE INDEX anomaly_run_id_idx ON dunning.anomaly (run_id);
 COMMENT ON TABLE dunning.anomaly IS 'ledger rows a run skipped, with the reason';
 
-CREATE SEQUENCE dunning.message_id_seq;
-CREATE TABLE dunning.outbox (
-    message_id  bigint PRIMARY KEY DEFAULT pg_catalog.nextval('dunning.message_id_seq'::regclass),
-    action_id   bigint NOT NULL CONSTRAINT outbox_one_message_per_action UNIQUE REFERENCES dunning.action,
-    customer_id text NOT NULL,
-    media       dunning.media NOT NULL,
-    recipient   text,
-    subject     text,
-    body        text NOT NULL,
-    payload     jsonb NOT NULL,
-    status      text NOT NULL DEFAULT 'queued'
-        CONSTRAINT outbox_status_is_known CHECK (status OPERATOR(pg_catalog.=) ANY
-            (ARRAY['queued', 'sent', 'failed', 'dead', 'cancelled'])),
-    attempts    integer NOT NULL DEFAULT 0,
-    queued_at   timestamptz NOT NULL DEFAULT pg_catalog.clock_timestamp()
-);
-COMMENT ON TABLE dunning.outbox IS 'one row per email or letter to deliver, with its rendered text and every fact a sender needs';
 
 -------------------------------------------------------------------------------
 -- Profile criteria, evaluated (dunning.criteria_check() validates them when
@@ -975,23 +959,14 @@ CREATE FUNCTION dunning.send(media text, profile text DEFAULT NULL, step text DE
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path = pg_catalog, pg_temp
 AS $$
-DECLARE
-    ids bigint[];
-    executed integer;
 BEGIN
     IF media IS NULL OR media NOT IN ('email', 'letter') THEN
         RAISE EXCEPTION 'send takes media email or letter, got %', COALESCE(pg_catalog.quote_literal(media), 'NULL')
             USING ERRCODE = 'invalid_parameter_value',
                   HINT = 'Phone and other actions are recorded with dunning.mark_done().';
     END IF;
-    executed_on := COALESCE(executed_on, dunning.today());
-    ids := dunning.batch_actions(media, profile, step);
-    PERFORM dunning.check_executable(ids, executed_on);
-    executed := dunning.execute_actions(ids, executed_on, 'queued');
-    INSERT INTO dunning.outbox (action_id, customer_id, media, recipient, subject, body, payload)
-    SELECT m.action_id, m.customer_id, m.media, m.recipient, m.subject, m.body, m.payload
-    FROM dunning.action_message(ARRAY(SELECT d.action_id FROM pg_temp.dunning_executed d)) m;
-    RETURN executed;
+    RETURN dunning.queue_messages(dunning.batch_actions(media, profile, step),
+                                  COALESCE(executed_on, dunning.today()));
 END
 $$;
 COMMENT ON FUNCTION dunning.send(text, text, text, date) IS
@@ -1280,8 +1255,6 @@ SELECT pg_catalog.pg_extension_config_dump('dunning.action_entry', '');
 SELECT pg_catalog.pg_extension_config_dump('dunning.action_event', '');
 SELECT pg_catalog.pg_extension_config_dump('dunning.selection', '');
 SELECT pg_catalog.pg_extension_config_dump('dunning.anomaly', '');
-SELECT pg_catalog.pg_extension_config_dump('dunning.outbox', '');
-SELECT pg_catalog.pg_extension_config_dump('dunning.message_id_seq', '');
 
 -------------------------------------------------------------------------------
 -- Privileges of the planner's objects.
@@ -1294,7 +1267,7 @@ REVOKE ALL ON ALL SEQUENCES IN SCHEMA dunning FROM PUBLIC;
 REVOKE ALL ON ALL FUNCTIONS IN SCHEMA dunning FROM PUBLIC;
 
 GRANT SELECT ON dunning.run, dunning.customer_state, dunning.entry_state, dunning.action, dunning.action_entry,
-                dunning.action_event, dunning.selection, dunning.anomaly, dunning.outbox,
+                dunning.action_event, dunning.selection, dunning.anomaly,
                 dunning.proposal, dunning.batch, dunning.todo, dunning.activity
     TO dunning_admin, dunning_collector;
 GRANT SELECT ON dunning.proposal, dunning.batch, dunning.todo, dunning.activity TO dunning_reader;

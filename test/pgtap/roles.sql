@@ -10,7 +10,7 @@
 -- senders and readers see no configuration or ledger but can use
 -- dunning.level.
 BEGIN;
-SELECT plan(251);
+SELECT plan(259);
 
 -------------------------------------------------------------------------------
 -- The roles.
@@ -81,7 +81,8 @@ SELECT table_privs_are('dunning', 'entry', 'dunning_collector', ARRAY['SELECT'])
 SELECT table_privs_are('dunning', 'scenario_overview', 'dunning_collector', ARRAY['SELECT']);
 SELECT table_privs_are('dunning', 'ledger_contract', 'dunning_collector', ARRAY[]::name[]);
 
--- dunning_sender: nothing (the outbox does not exist yet).
+-- dunning_sender: no table at all (it reaches the outbox through claim, ack
+-- and nack only).
 SELECT table_privs_are('dunning', 'settings', 'dunning_sender', ARRAY[]::name[]);
 SELECT table_privs_are('dunning', 'template', 'dunning_sender', ARRAY[]::name[]);
 SELECT table_privs_are('dunning', 'profile', 'dunning_sender', ARRAY[]::name[]);
@@ -106,10 +107,10 @@ SELECT table_privs_are('dunning', 'ledger_contract', 'dunning_reader', ARRAY[]::
 -- The planner's tables and views: admins and collectors read them all (they
 -- change only through the SECURITY DEFINER functions), readers the views.
 SELECT table_privs_are('dunning', t, r, CASE WHEN r IN ('dunning_admin', 'dunning_collector') THEN ARRAY['SELECT']
-                                              WHEN r = 'dunning_reader' AND t IN ('proposal', 'batch', 'todo', 'activity') THEN ARRAY['SELECT']
+                                              WHEN r = 'dunning_reader' AND t IN ('proposal', 'batch', 'todo', 'activity', 'outbox_status') THEN ARRAY['SELECT']
                                               ELSE ARRAY[]::name[] END)
 FROM unnest(ARRAY['run', 'customer_state', 'entry_state', 'action', 'action_entry', 'action_event', 'selection', 'anomaly',
-                  'outbox', 'proposal', 'batch', 'todo', 'activity']) AS t,
+                  'outbox', 'outbox_status', 'proposal', 'batch', 'todo', 'activity']) AS t,
      unnest(ARRAY['dunning_admin', 'dunning_collector', 'dunning_sender', 'dunning_reader', 'public']) AS r;
 
 -- PUBLIC: nothing.
@@ -276,7 +277,14 @@ INSERT INTO dunning_planner_function VALUES
     ('dunning.download_letters(profile text, step text, executed_on date)'),
     ('dunning.mark_done(action_id bigint, note text, executed_on date)'),
     ('dunning.tick(action_id bigint)'), ('dunning.untick(action_id bigint)'),
-    ('dunning.tick(action_id bigint, entry_id text)'), ('dunning.untick(action_id bigint, entry_id text)');
+    ('dunning.tick(action_id bigint, entry_id text)'), ('dunning.untick(action_id bigint, entry_id text)'),
+    ('dunning.run_nightly(as_of date)');
+
+-- The outbox protocol: senders only.
+CREATE TEMPORARY TABLE dunning_sender_function (signature text) ON COMMIT DROP;
+INSERT INTO dunning_sender_function VALUES
+    ('dunning.claim(sender text, max integer, lease interval)'), ('dunning.ack(message_id bigint, token uuid)'),
+    ('dunning.nack(message_id bigint, token uuid, error text, retry_in interval)');
 
 SELECT is_empty(
     $$SELECT f.signature FROM dunning_function f
@@ -286,8 +294,8 @@ SELECT is_empty(
 SELECT set_eq(
     $$SELECT f.signature FROM dunning_function f
        WHERE pg_catalog.has_function_privilege('dunning_sender', f.oid, 'EXECUTE')$$,
-    $$SELECT signature FROM dunning_level_function$$,
-    'dunning_sender may execute the level functions and nothing else'
+    $$SELECT signature FROM dunning_level_function UNION ALL SELECT signature FROM dunning_sender_function$$,
+    'dunning_sender may execute the level functions, claim, ack and nack, and nothing else'
 );
 SELECT set_eq(
     $$SELECT f.signature FROM dunning_function f
@@ -316,8 +324,10 @@ SELECT set_eq(
              ('dunning.attach(customers regclass, entries regclass)'),
              ('dunning.detach()'),
              ('dunning.create_profile(name text, priority integer, criteria jsonb, copy_from text)'),
-             ('dunning.restoring()')$$,
-    'dunning_admin may execute the level, rule and planner functions and the six configuration functions, no trigger or internal function'
+             ('dunning.restoring()'),
+             ('dunning.schedule_nightly(cron text)'), ('dunning.unschedule_nightly()'),
+             ('dunning.nightly_job_name()')$$,
+    'dunning_admin may execute the level, rule and planner functions, the six configuration functions and the scheduling ones, no trigger, internal or sender function'
 );
 
 -------------------------------------------------------------------------------
@@ -522,6 +532,11 @@ SELECT throws_ok($$SELECT dunning.attach('dunning.customer', 'dunning.entry')$$,
                  '42501', 'permission denied for function attach',
                  'dunning_sender cannot call dunning.attach');
 SELECT ok('R2'::dunning.level < 'R3', 'dunning_sender compares levels');
+SELECT throws_ok('SELECT * FROM dunning.outbox', '42501', 'permission denied for table outbox',
+                 'dunning_sender cannot read dunning.outbox but through claim');
+SELECT throws_ok($$SELECT dunning.plan('2026-06-30')$$, '42501', 'permission denied for function plan',
+                 'dunning_sender cannot plan');
+SELECT is_empty('SELECT * FROM dunning.claim(''roles test'', 10)', 'dunning_sender claims (an empty outbox here)');
 SELECT throws_ok('CREATE TEMPORARY TABLE sender_media (m dunning.media)',
                  '42501', 'permission denied for type dunning.media',
                  'dunning_sender has no USAGE on dunning.media');
