@@ -24,7 +24,8 @@ REGRESS = level schedule security
 REGRESS_OPTS = --load-extension=dunning
 
 # Isolation specs live in test/isolation/{specs,expected}.
-ISOLATION = step_enabled_race plan_concurrency plan_send mark_done_plan
+ISOLATION = step_enabled_race plan_concurrency plan_send mark_done_plan \
+	claim_disjoint lease_expiry claim_nightly
 ISOLATION_OPTS = --inputdir=test/isolation --load-extension=dunning
 
 PG_CONFIG ?= pg_config
