@@ -20,7 +20,7 @@ EXTRA_CLEAN = dunning--$(EXTVERSION).sql
 
 # pg_regress: sql/NAME.sql against expected/NAME.out, in a fresh database
 # where the extension is already created.
-REGRESS = level schedule security
+REGRESS = level schedule security outbox
 REGRESS_OPTS = --load-extension=dunning
 
 # Isolation specs live in test/isolation/{specs,expected}.
