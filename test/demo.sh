@@ -5,7 +5,8 @@
 # dunning_demo with the sample ledger of a French SME (test/data/
 # sample_ledger.sql), shows the default configuration and the ledger, then
 # runs a collector's day: plan 2026-06-30, review, untick, send, download,
-# and plan again ten days later.
+# plan again ten days later, then a nightly run that queues the emails and a
+# sender that claims and acknowledges them.
 # The cluster is stopped and removed at the end; KEEP_CLUSTER=1 keeps it
 # running and prints how to connect.
 #
@@ -89,5 +90,16 @@ say "ten days later: SELECT dunning.plan('2026-07-10')"
 q -c "SELECT dunning.plan('2026-07-10') AS run_id"
 q -c "SELECT media, step, level, currency, actions, selected_actions, selected_amount
         FROM dunning.batch ORDER BY media, step, currency"
+
+say "the nightly run (seed 004): auto_send on the email steps, then SELECT dunning.run_nightly('2026-07-20')"
+q -c "UPDATE dunning.step SET auto_send = true WHERE media = 'email'"
+q -c "SELECT dunning.run_nightly('2026-07-20') AS run_id"
+q -c "SELECT run_id, as_of, proposals, selected, queued FROM dunning.run ORDER BY run_id"
+
+say "a sender application claims three messages (dunning.claim), then delivers and acknowledges the rest"
+q -c "SELECT message_id, attempt, media, recipient, subject FROM dunning.claim('demo-sender', 3)"
+q -c "SELECT count(*) AS delivered_and_acked
+        FROM (SELECT dunning.ack(c.message_id, c.token) FROM dunning.claim('demo-sender', 1000) AS c) AS a"
+q -c "SELECT media, status, messages FROM dunning.outbox_status ORDER BY media, status"
 
 say "done: dunning planned, sent and recorded a day of reminders on the sample ledger"
