@@ -45,3 +45,11 @@ SELECT dunning.schedule_nightly();
 SELECT dunning.schedule_nightly('15 2 * * 1-5');
 SELECT dunning.schedule_nightly('  ');
 SELECT dunning.unschedule_nightly();
+
+-- An admin who is not a superuser cannot read cron.database_name: the same
+-- refusal, without it.
+CREATE ROLE regress_dunning_admin IN ROLE dunning_admin;
+SET ROLE regress_dunning_admin;
+SELECT dunning.schedule_nightly();
+RESET ROLE;
+DROP ROLE regress_dunning_admin;

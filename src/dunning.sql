@@ -19,7 +19,11 @@ BEGIN
                                      'dunning_sender', 'dunning_reader']
     LOOP
         IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles r WHERE r.rolname OPERATOR(pg_catalog.=) role_name) THEN
-            EXECUTE pg_catalog.format('CREATE ROLE %I NOLOGIN', role_name);
+            BEGIN
+                EXECUTE pg_catalog.format('CREATE ROLE %I NOLOGIN', role_name);
+            EXCEPTION WHEN unique_violation OR duplicate_object THEN
+                NULL;   -- another database's CREATE EXTENSION made it meanwhile
+            END;
         END IF;
     END LOOP;
 END

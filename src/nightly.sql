@@ -30,13 +30,54 @@ $$;
 COMMENT ON FUNCTION dunning.run_nightly(date) IS
     'plans for a date (default today in settings.timezone), then queues every selected email and letter proposal whose step has auto_send; returns the run id';
 
--- The pg_cron job's name and command: fixed text, never configurable.
+-- The pg_cron job's name: one per database, since pg_cron keeps the jobs of
+-- every database of the cluster in one table, by name and user.  Its
+-- command is fixed text, never configurable.
 CREATE FUNCTION dunning.nightly_job_name() RETURNS text
-    LANGUAGE sql IMMUTABLE
-RETURN 'dunning-nightly';
+    LANGUAGE sql STABLE
+    SET search_path = pg_catalog, pg_temp
+RETURN 'dunning-nightly ' || pg_catalog.current_database();
+
+-- cron.database_name is readable by superusers (and pg_read_all_settings)
+-- only: a plain admin gets NULL instead of an error.
+CREATE FUNCTION dunning.cron_database() RETURNS text
+    LANGUAGE plpgsql STABLE
+    SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    RETURN pg_catalog.current_setting('cron.database_name', true);
+EXCEPTION WHEN insufficient_privilege THEN
+    RETURN NULL;
+END
+$$;
+
+-- Refuses, with the call to run by hand, when pg_cron is not in this
+-- database.
+CREATE FUNCTION dunning.require_pg_cron(cron text) RETURNS void
+    LANGUAGE plpgsql STABLE
+    SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF EXISTS (SELECT FROM pg_catalog.pg_extension e WHERE e.extname = 'pg_cron') THEN
+        RETURN;
+    END IF;
+    RAISE EXCEPTION 'pg_cron is not installed in database %', pg_catalog.quote_ident(pg_catalog.current_database())
+        USING ERRCODE = 'object_not_in_prerequisite_state',
+              DETAIL = pg_catalog.format('pg_cron keeps its jobs in the database named by cron.database_name (%s).',
+                                         COALESCE(pg_catalog.quote_ident(dunning.cron_database()),
+                                                  'postgres unless postgresql.conf says otherwise')),
+              HINT = CASE WHEN cron IS NULL
+                          THEN pg_catalog.format('Connect to that database and run: SELECT cron.unschedule(%L);',
+                                                 dunning.nightly_job_name())
+                          ELSE pg_catalog.format('Connect to that database and run: SELECT cron.schedule_in_database(%L, %L, %L, %L);',
+                                                 dunning.nightly_job_name(), cron, 'SELECT dunning.run_nightly()',
+                                                 pg_catalog.current_database()) END;
+END
+$$;
 
 -- SECURITY INVOKER: the job belongs to, and runs as, the role that calls
--- this, which needs USAGE on pg_cron's schema and EXECUTE on run_nightly.
+-- this, which needs USAGE on pg_cron's schema, EXECUTE on run_nightly, and
+-- LOGIN (pg_cron connects as that role).
 CREATE FUNCTION dunning.schedule_nightly(cron text DEFAULT '0 1 * * *') RETURNS bigint
     LANGUAGE plpgsql
     SET search_path = pg_catalog, pg_temp
@@ -48,15 +89,12 @@ BEGIN
         RAISE EXCEPTION 'cron must be a schedule such as ''0 1 * * *'', got %', COALESCE(pg_catalog.quote_literal(cron), 'NULL')
             USING ERRCODE = 'invalid_parameter_value';
     END IF;
-    IF NOT EXISTS (SELECT FROM pg_catalog.pg_extension e WHERE e.extname = 'pg_cron') THEN
-        RAISE EXCEPTION 'pg_cron is not installed in database %', pg_catalog.quote_ident(pg_catalog.current_database())
-            USING ERRCODE = 'object_not_in_prerequisite_state',
-                  DETAIL = pg_catalog.format('pg_cron keeps its jobs in database %s (cron.database_name).',
-                                             COALESCE(pg_catalog.quote_ident(pg_catalog.current_setting('cron.database_name', true)),
-                                                      'postgres')),
-                  HINT = pg_catalog.format('Connect to that database and run: SELECT cron.schedule_in_database(%L, %L, %L, %L);',
-                                           dunning.nightly_job_name(), cron, 'SELECT dunning.run_nightly()',
-                                           pg_catalog.current_database());
+    PERFORM dunning.require_pg_cron(cron);
+    IF NOT (SELECT r.rolcanlogin FROM pg_catalog.pg_roles r WHERE r.rolname = CURRENT_USER) THEN
+        RAISE EXCEPTION 'the nightly job would run as role %, which cannot log in', pg_catalog.quote_ident(CURRENT_USER)
+            USING ERRCODE = 'invalid_authorization_specification',
+                  DETAIL = 'pg_cron runs a job by connecting as the role that scheduled it.',
+                  HINT = 'Schedule it as a login role that is a member of dunning_admin (RESET ROLE first).';
     END IF;
     -- Named: scheduling again replaces the schedule instead of adding a job.
     SELECT cron.schedule(dunning.nightly_job_name(), cron, 'SELECT dunning.run_nightly()') INTO job;
@@ -64,30 +102,31 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION dunning.schedule_nightly(text) IS
-    'registers (or reschedules) the pg_cron job dunning-nightly that calls dunning.run_nightly(); pg_cron schedules are in GMT';
+    'registers (or reschedules) this database''s pg_cron job "dunning-nightly <database>" that calls dunning.run_nightly(); pg_cron schedules are in GMT';
 
 CREATE FUNCTION dunning.unschedule_nightly() RETURNS boolean
     LANGUAGE plpgsql
     SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
-    IF NOT EXISTS (SELECT FROM pg_catalog.pg_extension e WHERE e.extname = 'pg_cron') THEN
-        RAISE EXCEPTION 'pg_cron is not installed in database %', pg_catalog.quote_ident(pg_catalog.current_database())
-            USING ERRCODE = 'object_not_in_prerequisite_state',
-                  HINT = pg_catalog.format('In pg_cron''s database, run: SELECT cron.unschedule(%L);', dunning.nightly_job_name());
-    END IF;
-    IF NOT EXISTS (SELECT FROM cron.job j WHERE j.jobname = dunning.nightly_job_name()) THEN
+    PERFORM dunning.require_pg_cron(NULL);
+    -- cron.unschedule(name) finds the caller's own job only.
+    IF NOT EXISTS (SELECT FROM cron.job j
+                   WHERE j.jobname = dunning.nightly_job_name() AND j.username = CURRENT_USER) THEN
         RETURN false;
     END IF;
     RETURN cron.unschedule(dunning.nightly_job_name());
 END
 $$;
 COMMENT ON FUNCTION dunning.unschedule_nightly() IS
-    'removes the pg_cron job dunning-nightly; false when there was none';
+    'removes this database''s pg_cron job scheduled by the current role; false when there was none';
 
-REVOKE ALL ON FUNCTION dunning.run_nightly(date), dunning.nightly_job_name(),
-                       dunning.schedule_nightly(text), dunning.unschedule_nightly()
+REVOKE ALL ON FUNCTION dunning.run_nightly(date), dunning.nightly_job_name(), dunning.cron_database(),
+                       dunning.require_pg_cron(text), dunning.schedule_nightly(text), dunning.unschedule_nightly()
     FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION dunning.run_nightly(date) TO dunning_admin, dunning_collector;
-GRANT EXECUTE ON FUNCTION dunning.nightly_job_name(), dunning.schedule_nightly(text), dunning.unschedule_nightly()
+-- The scheduling functions run with the admin's privileges, and so call
+-- their helpers with them.
+GRANT EXECUTE ON FUNCTION dunning.nightly_job_name(), dunning.cron_database(), dunning.require_pg_cron(text),
+                          dunning.schedule_nightly(text), dunning.unschedule_nightly()
     TO dunning_admin;

@@ -12,10 +12,14 @@
 --                        \--lease runs out--> claimable again (a new token),
 --                                             or dead on the last attempt
 --   queued or failed --claim finds every entry settled--> cancelled
+--                       (a claimed message may have gone out: never cancelled)
 --
 -- available_at is when a message may next be claimed: when it was queued,
--- when its retry is due, or when its lease ends.  One index on it serves
--- every claim.
+-- when its retry is due, or when its lease ends.  Leases and retries count
+-- from the sender's statement (statement_timestamp()), not from the start
+-- of its transaction: a sender that opened a transaction long before its
+-- claim still gets the whole lease.  One index on it serves
+-- every claim (and a smaller one the claimed messages).
 -------------------------------------------------------------------------------
 
 CREATE SEQUENCE dunning.message_id_seq;
@@ -44,6 +48,10 @@ CREATE TABLE dunning.outbox (
 );
 CREATE INDEX outbox_claimable_idx ON dunning.outbox (available_at, message_id)
     WHERE status OPERATOR(pg_catalog.=) ANY (ARRAY['queued', 'failed', 'claimed']);
+-- The leases that run out on their last attempt, found without walking the
+-- queued messages.
+CREATE INDEX outbox_lease_idx ON dunning.outbox (available_at)
+    WHERE status OPERATOR(pg_catalog.=) 'claimed';
 CREATE INDEX outbox_customer_id_idx ON dunning.outbox (customer_id);
 COMMENT ON TABLE dunning.outbox IS
     'one row per email or letter to deliver, with its rendered text, every fact a sender needs, and its delivery state';
@@ -62,7 +70,7 @@ BEGIN
     executed := dunning.execute_actions(action_ids, executed_on, 'queued');
     INSERT INTO dunning.outbox (action_id, customer_id, media, recipient, subject, body, payload)
     SELECT m.action_id, m.customer_id, m.media, m.recipient, m.subject, m.body, m.payload
-    FROM dunning.action_message(ARRAY(SELECT d.action_id FROM pg_temp.dunning_executed d)) m;
+    FROM dunning.action_message() m;
     IF executed > 0 THEN
         PERFORM pg_catalog.pg_notify('dunning_outbox', executed::text);
     END IF;
@@ -84,6 +92,10 @@ CREATE FUNCTION dunning.claim(sender text, max integer DEFAULT 10, lease interva
 AS $$
 DECLARE
     s dunning.settings;
+    r record;
+    wanted integer := max;
+    handed integer;
+    cancelled integer;
 BEGIN
     IF sender IS NULL OR sender !~ '\S' THEN
         RAISE EXCEPTION 'sender must name the sender, got %', COALESCE(pg_catalog.quote_literal(sender), 'NULL')
@@ -103,12 +115,13 @@ BEGIN
     -- out again.  SKIP LOCKED: claimers never wait for each other.
     WITH expired AS (
         SELECT o.message_id FROM dunning.outbox o
-        WHERE o.status = 'claimed' AND o.available_at <= pg_catalog.now() AND o.attempts >= s.max_attempts
+        WHERE o.status = 'claimed' AND o.available_at <= pg_catalog.statement_timestamp()
+          AND o.attempts >= s.max_attempts
         ORDER BY o.available_at, o.message_id
         FOR UPDATE SKIP LOCKED),
     dead AS (
         UPDATE dunning.outbox o
-           SET status = 'dead', finished_at = pg_catalog.now(),
+           SET status = 'dead', finished_at = pg_catalog.statement_timestamp(),
                last_error = pg_catalog.format('the lease of sender %s ran out on attempt %s without an ack or nack',
                                               o.claimed_by, o.attempts)
           FROM expired e
@@ -121,55 +134,87 @@ BEGIN
 
     -- One statement: pick, check the ledger, claim or cancel.  The entries
     -- relation is the settings' regclass, printed quoted by PostgreSQL.
-    RETURN QUERY EXECUTE pg_catalog.format($q$
-        WITH picked AS (
-            SELECT o.message_id, o.action_id FROM dunning.outbox o
-            WHERE o.status = ANY (ARRAY['queued', 'failed', 'claimed']) AND o.available_at <= pg_catalog.now()
-            ORDER BY o.available_at, o.message_id
-            LIMIT $2
-            FOR UPDATE SKIP LOCKED),
-        -- A reminder none of whose debit entries is still open in the
-        -- ledger (paid, or gone) is cancelled rather than sent.  A
-        -- thank-you is about settled entries: it always goes.
-        settled AS (
-            SELECT p.message_id FROM picked p
-            JOIN dunning.action a ON a.action_id = p.action_id
-            WHERE a.step <> 'thanks'
-              AND NOT EXISTS (SELECT FROM dunning.action_entry ae
-                              JOIN %s AS e ON e.entry_id = ae.entry_id AND e.customer_id = ae.customer_id
-                              WHERE ae.action_id = p.action_id AND ae.selected AND ae.open_amount > 0
-                                AND COALESCE(e.open_amount, 1) > 0)),
-        changed AS (
-            UPDATE dunning.outbox o
-               SET status = CASE WHEN st.message_id IS NULL THEN 'claimed' ELSE 'cancelled' END,
-                   attempts = o.attempts + CASE WHEN st.message_id IS NULL THEN 1 ELSE 0 END,
-                   claimed_by = CASE WHEN st.message_id IS NULL THEN $1 ELSE o.claimed_by END,
-                   claim_token = CASE WHEN st.message_id IS NULL THEN pg_catalog.gen_random_uuid() ELSE o.claim_token END,
-                   available_at = CASE WHEN st.message_id IS NULL THEN pg_catalog.now() + $3 ELSE o.available_at END,
-                   finished_at = CASE WHEN st.message_id IS NULL THEN NULL ELSE pg_catalog.now() END
-              FROM picked p
-              LEFT JOIN settled st ON st.message_id = p.message_id
-             WHERE o.message_id = p.message_id
-            RETURNING o.*),
-        cancelled_event AS (
-            INSERT INTO dunning.action_event (action_id, status, note)
-            SELECT c.action_id, 'cancelled', 'every entry was settled before the message was delivered'
-            FROM changed c WHERE c.status = 'cancelled'),
-        cancelled_action AS (
-            UPDATE dunning.action a SET status = 'cancelled'
-              FROM changed c
-             WHERE c.status = 'cancelled' AND a.action_id = c.action_id)
-        SELECT c.message_id, c.claim_token, c.available_at, c.attempts, c.action_id, c.customer_id,
-               c.media::text, c.recipient, c.subject, c.body, c.payload
-        FROM changed c
-        WHERE c.status = 'claimed'
-        ORDER BY c.message_id
-        $q$, s.entry_source)
-    USING sender, max, lease;
+    -- Cancelled messages took places in the batch: pick again for them, so
+    -- that an empty result means nothing is claimable.
+    LOOP
+        handed := 0;
+        cancelled := 0;
+        FOR r IN EXECUTE pg_catalog.format($q$
+            WITH picked AS (
+                SELECT o.message_id, o.action_id, o.status FROM dunning.outbox o
+                WHERE o.status = ANY (ARRAY['queued', 'failed', 'claimed'])
+                  AND o.available_at <= pg_catalog.statement_timestamp()
+                  -- a last attempt whose lease ran out is dead, even if the
+                  -- statement above skipped it (locked by a late ack then)
+                  AND (o.status <> 'claimed' OR o.attempts < $4)
+                ORDER BY o.available_at, o.message_id
+                LIMIT $2
+                FOR UPDATE SKIP LOCKED),
+            -- A reminder none of whose debit entries is still open in the
+            -- ledger (paid, or gone) is cancelled rather than sent, unless a
+            -- sender already held it (it may have gone out: it goes again).
+            -- A thank-you is about settled entries: it always goes.
+            settled AS (
+                SELECT p.message_id FROM picked p
+                JOIN dunning.action a ON a.action_id = p.action_id
+                WHERE p.status <> 'claimed' AND a.step <> 'thanks'
+                  AND NOT EXISTS (SELECT FROM dunning.action_entry ae
+                                  JOIN %s AS e ON e.entry_id = ae.entry_id AND e.customer_id = ae.customer_id
+                                  WHERE ae.action_id = p.action_id AND ae.selected AND ae.open_amount > 0
+                                    AND COALESCE(e.open_amount, 1) > 0)),
+            changed AS (
+                UPDATE dunning.outbox o
+                   SET status = CASE WHEN st.message_id IS NULL THEN 'claimed' ELSE 'cancelled' END,
+                       attempts = o.attempts + CASE WHEN st.message_id IS NULL THEN 1 ELSE 0 END,
+                       claimed_by = CASE WHEN st.message_id IS NULL THEN $1 ELSE o.claimed_by END,
+                       claim_token = CASE WHEN st.message_id IS NULL THEN pg_catalog.gen_random_uuid() ELSE o.claim_token END,
+                       available_at = CASE WHEN st.message_id IS NULL THEN pg_catalog.statement_timestamp() + $3
+                                           ELSE o.available_at END,
+                       finished_at = CASE WHEN st.message_id IS NULL THEN NULL ELSE pg_catalog.statement_timestamp() END
+                  FROM picked p
+                  LEFT JOIN settled st ON st.message_id = p.message_id
+                 WHERE o.message_id = p.message_id
+                RETURNING o.*),
+            cancelled_event AS (
+                INSERT INTO dunning.action_event (action_id, status, note)
+                SELECT c.action_id, 'cancelled', 'every entry was settled before the message was delivered'
+                FROM changed c WHERE c.status = 'cancelled'),
+            cancelled_action AS (
+                UPDATE dunning.action a SET status = 'cancelled'
+                  FROM changed c
+                 WHERE c.status = 'cancelled' AND a.action_id = c.action_id)
+            SELECT c.status, c.message_id, c.claim_token, c.available_at, c.attempts, c.action_id, c.customer_id,
+                   c.media::text AS media, c.recipient, c.subject, c.body, c.payload
+            FROM changed c
+            ORDER BY c.message_id
+            $q$, s.entry_source)
+        USING sender, wanted, lease, s.max_attempts
+        LOOP
+            IF r.status = 'cancelled' THEN
+                cancelled := cancelled + 1;
+                CONTINUE;
+            END IF;
+            message_id := r.message_id;
+            token := r.claim_token;
+            lease_expires_at := r.available_at;
+            attempt := r.attempts;
+            action_id := r.action_id;
+            customer_id := r.customer_id;
+            media := r.media;
+            recipient := r.recipient;
+            subject := r.subject;
+            body := r.body;
+            payload := r.payload;
+            RETURN NEXT;
+            handed := handed + 1;
+        END LOOP;
+        wanted := wanted - handed;
+        EXIT WHEN wanted = 0 OR cancelled = 0;
+    END LOOP;
 END
 $$;
 COMMENT ON FUNCTION dunning.claim(text, integer, interval) IS
-    'hands a sender up to max messages to deliver, each with a token valid until its lease expires; never the same message to two senders';
+    'hands a sender up to max messages to deliver, each with a token that acknowledges it until another claim replaces it (possible once the lease expires); never the same message to two senders';
 
 -- Why a token does not (or no longer) ack or nack a message.  Returns
 -- quietly only for a repeated ack of a message this token delivered.
@@ -218,7 +263,7 @@ DECLARE
 BEGIN
     -- A concurrent re-claim holds the row: this waits for it, then finds
     -- the token changed and refuses.
-    UPDATE dunning.outbox o SET status = 'sent', finished_at = pg_catalog.now()
+    UPDATE dunning.outbox o SET status = 'sent', finished_at = pg_catalog.statement_timestamp()
      WHERE o.message_id = ack.message_id AND o.claim_token = ack.token AND o.status = 'claimed'
     RETURNING o.* INTO m;
     IF NOT FOUND THEN
@@ -249,8 +294,8 @@ BEGIN
     UPDATE dunning.outbox o
        SET status = CASE WHEN o.attempts >= limit_attempts THEN 'dead' ELSE 'failed' END,
            last_error = COALESCE(nack.error, 'no error given'),
-           available_at = pg_catalog.now() + retry_in,
-           finished_at = CASE WHEN o.attempts >= limit_attempts THEN pg_catalog.now() END
+           available_at = pg_catalog.statement_timestamp() + retry_in,
+           finished_at = CASE WHEN o.attempts >= limit_attempts THEN pg_catalog.statement_timestamp() END
      WHERE o.message_id = nack.message_id AND o.claim_token = nack.token AND o.status = 'claimed'
     RETURNING o.* INTO m;
     IF NOT FOUND THEN

@@ -88,6 +88,7 @@ port = $CLUSTER_PORT
 unix_socket_directories = '$CLUSTER_DIR'
 shared_preload_libraries = 'pg_cron'
 cron.database_name = '$cron_db'
+cron.host = '$CLUSTER_DIR'
 fsync = off
 max_connections = 60
 CONF

@@ -120,15 +120,16 @@ EXCEPTION WHEN OTHERS THEN
 END
 $$;
 SELECT is(pg_temp.error_hint($$SELECT dunning.schedule_nightly('30 1 * * *')$$),
-          pg_catalog.format('Connect to that database and run: SELECT cron.schedule_in_database(''dunning-nightly'', ''30 1 * * *'', ''SELECT dunning.run_nightly()'', %L);',
-                            pg_catalog.current_database()),
+          pg_catalog.format('Connect to that database and run: SELECT cron.schedule_in_database(%L, ''30 1 * * *'', ''SELECT dunning.run_nightly()'', %L);',
+                            'dunning-nightly ' || pg_catalog.current_database(), pg_catalog.current_database()),
           'its hint is the exact cron.schedule_in_database call, with this database and the schedule');
 SELECT throws_ok($$SELECT dunning.unschedule_nightly()$$, '55000',
                  pg_catalog.format('pg_cron is not installed in database %s', pg_catalog.quote_ident(pg_catalog.current_database())),
                  'unschedule_nightly without pg_cron here: the same error');
 SELECT throws_ok($$SELECT dunning.schedule_nightly(NULL)$$, '22023',
                  'cron must be a schedule such as ''0 1 * * *'', got NULL', 'a NULL schedule is refused');
-SELECT is(dunning.nightly_job_name(), 'dunning-nightly', 'the job is named dunning-nightly');
+SELECT is(dunning.nightly_job_name(), 'dunning-nightly ' || pg_catalog.current_database(),
+          'the job is named after the database: pg_cron keeps every database''s jobs in one table');
 
 SELECT * FROM finish();
 ROLLBACK;

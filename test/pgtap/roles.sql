@@ -326,7 +326,7 @@ SELECT set_eq(
              ('dunning.create_profile(name text, priority integer, criteria jsonb, copy_from text)'),
              ('dunning.restoring()'),
              ('dunning.schedule_nightly(cron text)'), ('dunning.unschedule_nightly()'),
-             ('dunning.nightly_job_name()')$$,
+             ('dunning.nightly_job_name()'), ('dunning.cron_database()'), ('dunning.require_pg_cron(cron text)')$$,
     'dunning_admin may execute the level, rule and planner functions, the six configuration functions and the scheduling ones, no trigger, internal or sender function'
 );
 
