@@ -37,7 +37,7 @@ UPDATE dunning.step SET enabled = false
 SELECT profile, audience, step, days, enabled FROM dunning.scenario_overview
  WHERE step IN ('pre_due', 'R1') ORDER BY profile, audience, step;
 INSERT INTO dunning.template (name, media, language, subject, body)
-VALUES ('courtesy', 'email', 'fr', 'Bonjour', 'Corps');
+VALUES ('courtesy', 'email', 'fr', 'Bonjour', 'Corps {{#entries}}{{document_number}}{{/entries}}');
 DELETE FROM dunning.template WHERE name OPERATOR(pg_catalog.=) 'courtesy';
 DELETE FROM dunning.profile WHERE name OPERATOR(pg_catalog.=) 'Grands comptes';
 SELECT dunning.attach('dunning.customer', 'dunning.entry');

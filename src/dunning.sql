@@ -336,6 +336,9 @@ CREATE TABLE dunning.settings (
     max_attempts                 integer NOT NULL DEFAULT 5
         CONSTRAINT settings_max_attempts_in_range CHECK (max_attempts OPERATOR(pg_catalog.>=) 1
                                                          AND max_attempts OPERATOR(pg_catalog.<=) 100),
+    -- the company block of letters ({{company_name}}, {{company_address}})
+    company_name                 text NOT NULL DEFAULT '',
+    company_address              text NOT NULL DEFAULT '',
     customer_source              regclass NOT NULL DEFAULT 'dunning.customer'::regclass,
     entry_source                 regclass NOT NULL DEFAULT 'dunning.entry'::regclass
 );
@@ -649,6 +652,7 @@ BEGIN
                thanks_only_if_dunned = NEW.thanks_only_if_dunned,
                min_balance = NEW.min_balance, min_entry_amount = NEW.min_entry_amount,
                timezone = NEW.timezone, max_attempts = NEW.max_attempts,
+               company_name = NEW.company_name, company_address = NEW.company_address,
                customer_source = NEW.customer_source,
                entry_source = NEW.entry_source;
         RETURN NULL;
@@ -708,10 +712,26 @@ BEGIN
 END
 $$;
 
+-- Templates (src/render.c): the placeholders a subject or body uses, after
+-- checking them (unknown placeholder, unbalanced section: an error naming
+-- it and the template); and a message rendered from its context.
+CREATE FUNCTION dunning.template_placeholders(template text, what text, subject boolean) RETURNS text[]
+    AS 'MODULE_PATHNAME', 'dunning_template_placeholders'
+    LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION dunning.template_placeholders(text, text, boolean) IS
+    'the placeholders a template uses ("#entries" for a section), after checking every one; what names the template in errors';
+CREATE FUNCTION dunning.render(template text, context jsonb, language text, html boolean) RETURNS text
+    AS 'MODULE_PATHNAME', 'dunning_render'
+    LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION dunning.render(text, jsonb, text, boolean) IS
+    'a template rendered from a message context, amounts and dates formatted for the language, values HTML-escaped when html';
+
 CREATE FUNCTION dunning.template_guard() RETURNS trigger
     LANGUAGE plpgsql
     SET search_path = pg_catalog, pg_temp
 AS $$
+DECLARE
+    used text[];
 BEGIN
     IF TG_OP = 'DELETE' THEN
         IF OLD.builtin THEN
@@ -758,6 +778,24 @@ BEGIN
     IF NEW.body !~ '\S' THEN
         RAISE EXCEPTION 'body of template "%" (%) must not be empty', NEW.name, NEW.language
             USING ERRCODE = 'check_violation';
+    END IF;
+    -- Every placeholder known, sections balanced; then the required blocks.
+    PERFORM dunning.template_placeholders(COALESCE(NEW.subject, ''),
+                                          pg_catalog.format('the subject of template "%s" (%s)', NEW.name, NEW.language),
+                                          true);
+    used := dunning.template_placeholders(NEW.body,
+                                          pg_catalog.format('the body of template "%s" (%s)', NEW.name, NEW.language),
+                                          false);
+    IF NOT '#entries' = ANY (used) THEN
+        RAISE EXCEPTION 'the body of template "%" (%) has no {{#entries}} section', NEW.name, NEW.language
+            USING ERRCODE = 'check_violation',
+                  HINT = 'A message lists the entries it is about: {{#entries}}{{document_number}} {{open_amount}}{{/entries}}.';
+    END IF;
+    IF NEW.media = 'letter' AND NOT (used @> ARRAY['company_name', 'customer_name', 'customer_address']) THEN
+        RAISE EXCEPTION 'the body of letter template "%" (%) lacks the address blocks: it must use {{company_name}}, {{customer_name}} and {{customer_address}}',
+                NEW.name, NEW.language
+            USING ERRCODE = 'check_violation',
+                  HINT = 'A letter goes in a window envelope: the sender''s block and the customer''s name and address.';
     END IF;
     IF EXISTS (SELECT FROM dunning.template t
                WHERE t.name = NEW.name AND t.template_id <> NEW.template_id AND t.media <> NEW.media) THEN
@@ -1115,34 +1153,40 @@ INSERT INTO dunning.settings DEFAULT VALUES;
 INSERT INTO dunning.template (name, media, language, subject, body, builtin) VALUES
 ('pre_due', 'email', 'fr',
  'Rappel : échéance prochaine de vos factures',
- E'Bonjour,\n\nNous vous rappelons que les factures suivantes arrivent prochainement à échéance :\n\n{{entries}}\n\nTotal : {{totals}}\n\nSi votre règlement est déjà en cours, merci de ne pas tenir compte de ce message.\n\nCordialement,\nLe service comptabilité', true),
+ E'Bonjour,\n\nPour faciliter votre organisation, nous vous rappelons que les factures suivantes arriveront prochainement à échéance :\n\n{{#entries}}- facture {{document_number}} du {{document_date}}, échéance le {{due_date}} : {{open_amount}}\n{{/entries}}\nTotal : {{totals}}\n\nSi votre règlement est déjà programmé, merci de ne pas tenir compte de ce message.\n\nCordialement,\nLe service comptabilité\n{{company_name}}', true),
 ('pre_due', 'email', 'en',
  'Reminder: invoices falling due soon',
- E'Hello,\n\nThis is a courtesy reminder that the following invoices fall due soon:\n\n{{entries}}\n\nTotal: {{totals}}\n\nIf your payment is already on its way, please disregard this message.\n\nKind regards,\nAccounts receivable', true),
+ E'Hello,\n\nTo help you plan ahead, this is a courtesy reminder that the following invoices fall due soon:\n\n{{#entries}}- invoice {{document_number}} of {{document_date}}, due on {{due_date}}: {{open_amount}}\n{{/entries}}\nTotal: {{totals}}\n\nIf your payment is already scheduled, please disregard this message.\n\nKind regards,\nAccounts receivable\n{{company_name}}', true),
 ('reminder', 'email', 'fr',
- 'Relance {{level}} : factures échues',
- E'Bonjour,\n\nSauf erreur de notre part, les factures suivantes restent impayées à ce jour :\n\n{{entries}}\n\nTotal dû : {{totals}}\n\nNous vous remercions de bien vouloir procéder à leur règlement dans les meilleurs délais.\n\nCordialement,\nLe service comptabilité', true),
+ 'Relance : factures échues au {{as_of}}',
+ E'Bonjour,\n\nSauf erreur de notre part, les factures suivantes restent impayées à ce jour :\n\n{{#entries}}- facture {{document_number}} du {{document_date}}, échue le {{due_date}} ({{days_overdue}} jours de retard) : {{open_amount}}{{dispute}}\n{{/entries}}\nTotal dû : {{totals}}\n\nNous vous remercions de bien vouloir procéder à leur règlement dans les meilleurs délais. Si votre paiement a croisé ce message, merci de ne pas en tenir compte.\n\nCordialement,\nLe service comptabilité\n{{company_name}}', true),
 ('reminder', 'email', 'en',
- 'Reminder {{level}}: overdue invoices',
- E'Hello,\n\nAccording to our records, the following invoices remain unpaid:\n\n{{entries}}\n\nAmount due: {{totals}}\n\nWe would be grateful if you could settle them at your earliest convenience.\n\nKind regards,\nAccounts receivable', true),
+ 'Reminder: invoices overdue on {{as_of}}',
+ E'Hello,\n\nAccording to our records, the following invoices remain unpaid:\n\n{{#entries}}- invoice {{document_number}} of {{document_date}}, due on {{due_date}} ({{days_overdue}} days overdue): {{open_amount}}{{dispute}}\n{{/entries}}\nAmount due: {{totals}}\n\nWe would be grateful if you could settle them at your earliest convenience. If your payment has crossed this message, please disregard it.\n\nKind regards,\nAccounts receivable\n{{company_name}}', true),
+('second_reminder', 'email', 'fr',
+ 'Deuxième relance : factures impayées',
+ E'Bonjour,\n\nMalgré notre précédent rappel, nous n''avons pas reçu le règlement des factures suivantes :\n\n{{#entries}}- facture {{document_number}} du {{document_date}}, échue le {{due_date}} ({{days_overdue}} jours de retard) : {{open_amount}}{{dispute}}\n{{/entries}}\nTotal dû : {{totals}}\n\nNous vous demandons de régulariser cette situation sous huit jours. À défaut, nous serons contraints de vous adresser une mise en demeure.\n\nSi un différend vous empêche de régler, contactez-nous sans attendre afin que nous puissions le résoudre.\n\nCordialement,\nLe service comptabilité\n{{company_name}}', true),
+('second_reminder', 'email', 'en',
+ 'Second reminder: unpaid invoices',
+ E'Hello,\n\nDespite our previous reminder, we have not received payment of the following invoices:\n\n{{#entries}}- invoice {{document_number}} of {{document_date}}, due on {{due_date}} ({{days_overdue}} days overdue): {{open_amount}}{{dispute}}\n{{/entries}}\nAmount due: {{totals}}\n\nPlease settle this amount within eight days. Otherwise we will have to send you a formal notice.\n\nIf a disagreement prevents you from paying, please contact us at once so that we can resolve it.\n\nKind regards,\nAccounts receivable\n{{company_name}}', true),
 ('reminder_letter', 'letter', 'fr',
  'Relance {{level}} : factures échues',
- E'{{customer_name}}\n\nMadame, Monsieur,\n\nSauf erreur de notre part, les factures suivantes restent impayées à ce jour :\n\n{{entries}}\n\nTotal dû : {{totals}}\n\nNous vous prions de bien vouloir procéder à leur règlement dans les meilleurs délais.\n\nVeuillez agréer nos salutations distinguées.\n\nLe service comptabilité', true),
+ E'<div class="sender"><strong>{{company_name}}</strong><br>{{company_address}}</div>\n<div class="recipient"><strong>{{customer_name}}</strong><br>{{customer_address}}</div>\n<p class="date">Le {{executed_on}}</p>\n<p class="subject">Objet : relance de factures échues<br>Réf. client : {{customer_id}}</p>\n<p>Madame, Monsieur,</p>\n<p>Sauf erreur de notre part, les factures suivantes restent impayées à ce jour :</p>\n<table class="entries">\n<thead><tr><th>Facture</th><th>Date</th><th>Échéance</th><th>Jours de retard</th><th>Montant</th><th>Reste dû</th></tr></thead>\n<tbody>\n{{#entries}}<tr><td>{{document_number}}{{dispute}}</td><td>{{document_date}}</td><td>{{due_date}}</td><td class="num">{{days_overdue}}</td><td class="num">{{amount}}</td><td class="num">{{open_amount}}</td></tr>\n{{/entries}}</tbody>\n<tfoot>{{#totals}}<tr><th colspan="5">Total dû ({{currency}})</th><td class="num">{{total}}</td></tr>{{/totals}}</tfoot>\n</table>\n<p>Nous vous prions de bien vouloir procéder à leur règlement dans les meilleurs délais. Si votre paiement a croisé ce courrier, merci de ne pas en tenir compte.</p>\n<p>Veuillez agréer, Madame, Monsieur, l''expression de nos salutations distinguées.</p>\n<p class="signature">Le service comptabilité<br>{{company_name}}</p>', true),
 ('reminder_letter', 'letter', 'en',
  'Reminder {{level}}: overdue invoices',
- E'{{customer_name}}\n\nDear Sir or Madam,\n\nAccording to our records, the following invoices remain unpaid:\n\n{{entries}}\n\nAmount due: {{totals}}\n\nPlease settle them at your earliest convenience.\n\nYours faithfully,\nAccounts receivable', true),
+ E'<div class="sender"><strong>{{company_name}}</strong><br>{{company_address}}</div>\n<div class="recipient"><strong>{{customer_name}}</strong><br>{{customer_address}}</div>\n<p class="date">{{executed_on}}</p>\n<p class="subject">Re: overdue invoices<br>Customer reference: {{customer_id}}</p>\n<p>Dear Sir or Madam,</p>\n<p>According to our records, the following invoices remain unpaid:</p>\n<table class="entries">\n<thead><tr><th>Invoice</th><th>Date</th><th>Due date</th><th>Days overdue</th><th>Amount</th><th>Outstanding</th></tr></thead>\n<tbody>\n{{#entries}}<tr><td>{{document_number}}{{dispute}}</td><td>{{document_date}}</td><td>{{due_date}}</td><td class="num">{{days_overdue}}</td><td class="num">{{amount}}</td><td class="num">{{open_amount}}</td></tr>\n{{/entries}}</tbody>\n<tfoot>{{#totals}}<tr><th colspan="5">Total due ({{currency}})</th><td class="num">{{total}}</td></tr>{{/totals}}</tfoot>\n</table>\n<p>Please settle them at your earliest convenience. If your payment has crossed this letter, please disregard it.</p>\n<p>Yours faithfully,</p>\n<p class="signature">Accounts receivable<br>{{company_name}}</p>', true),
 ('formal_notice', 'letter', 'fr',
  'Mise en demeure de payer',
- E'{{customer_name}}\n\nMadame, Monsieur,\n\nMalgré nos précédentes relances, les factures suivantes restent impayées :\n\n{{entries}}\n\nTotal dû : {{totals}}\n\nNous vous mettons en demeure de régler cette somme sous huit jours à réception de la présente, faute de quoi nous engagerons une procédure de recouvrement.\n\nVeuillez agréer nos salutations distinguées.\n\nLe service comptabilité', true),
+ E'<div class="sender"><strong>{{company_name}}</strong><br>{{company_address}}</div>\n<div class="recipient"><strong>{{customer_name}}</strong><br>{{customer_address}}</div>\n<p class="date">Le {{executed_on}}</p>\n<p class="subject">Objet : mise en demeure de payer<br>Réf. client : {{customer_id}}</p>\n<p>Madame, Monsieur,</p>\n<p>Malgré nos précédentes relances, les factures suivantes restent impayées :</p>\n<table class="entries">\n<thead><tr><th>Facture</th><th>Date</th><th>Échéance</th><th>Jours de retard</th><th>Montant</th><th>Reste dû</th></tr></thead>\n<tbody>\n{{#entries}}<tr><td>{{document_number}}{{dispute}}</td><td>{{document_date}}</td><td>{{due_date}}</td><td class="num">{{days_overdue}}</td><td class="num">{{amount}}</td><td class="num">{{open_amount}}</td></tr>\n{{/entries}}</tbody>\n<tfoot>{{#totals}}<tr><th colspan="5">Total dû ({{currency}})</th><td class="num">{{total}}</td></tr>{{/totals}}</tfoot>\n</table>\n<p>Par la présente, nous vous mettons en demeure de nous régler la somme due sous huit jours à compter de la réception de ce courrier.</p>\n<p>À défaut de règlement dans ce délai, nous engagerons une procédure de recouvrement, sans autre avis, et les pénalités de retard prévues à nos conditions générales de vente seront exigibles.</p>\n<p>Veuillez agréer, Madame, Monsieur, l''expression de nos salutations distinguées.</p>\n<p class="signature">Le service comptabilité<br>{{company_name}}</p>', true),
 ('formal_notice', 'letter', 'en',
  'Formal notice to pay',
- E'{{customer_name}}\n\nDear Sir or Madam,\n\nDespite our previous reminders, the following invoices remain unpaid:\n\n{{entries}}\n\nAmount due: {{totals}}\n\nWe hereby give you formal notice to pay this amount within eight days of receipt of this letter, failing which we will start collection proceedings.\n\nYours faithfully,\nAccounts receivable', true),
+ E'<div class="sender"><strong>{{company_name}}</strong><br>{{company_address}}</div>\n<div class="recipient"><strong>{{customer_name}}</strong><br>{{customer_address}}</div>\n<p class="date">{{executed_on}}</p>\n<p class="subject">Re: formal notice to pay<br>Customer reference: {{customer_id}}</p>\n<p>Dear Sir or Madam,</p>\n<p>Despite our previous reminders, the following invoices remain unpaid:</p>\n<table class="entries">\n<thead><tr><th>Invoice</th><th>Date</th><th>Due date</th><th>Days overdue</th><th>Amount</th><th>Outstanding</th></tr></thead>\n<tbody>\n{{#entries}}<tr><td>{{document_number}}{{dispute}}</td><td>{{document_date}}</td><td>{{due_date}}</td><td class="num">{{days_overdue}}</td><td class="num">{{amount}}</td><td class="num">{{open_amount}}</td></tr>\n{{/entries}}</tbody>\n<tfoot>{{#totals}}<tr><th colspan="5">Total due ({{currency}})</th><td class="num">{{total}}</td></tr>{{/totals}}</tfoot>\n</table>\n<p>We hereby give you formal notice to pay the amount due within eight days of receipt of this letter.</p>\n<p>Failing payment within that time, we will start collection proceedings without further notice, and the late payment charges set out in our terms of sale will be due.</p>\n<p>Yours faithfully,</p>\n<p class="signature">Accounts receivable<br>{{company_name}}</p>', true),
 ('thanks', 'email', 'fr',
  'Merci pour votre règlement',
- E'Bonjour,\n\nNous avons bien reçu votre règlement des factures suivantes et vous en remercions :\n\n{{entries}}\n\nCordialement,\nLe service comptabilité', true),
+ E'Bonjour,\n\nNous avons bien reçu le règlement des factures suivantes et vous en remercions :\n\n{{#entries}}- facture {{document_number}} du {{document_date}} : {{amount}}\n{{/entries}}\nNous restons à votre disposition pour toute question.\n\nCordialement,\nLe service comptabilité\n{{company_name}}', true),
 ('thanks', 'email', 'en',
  'Thank you for your payment',
- E'Hello,\n\nWe have received your payment of the following invoices, thank you:\n\n{{entries}}\n\nKind regards,\nAccounts receivable', true);
+ E'Hello,\n\nWe have received your payment of the following invoices, thank you:\n\n{{#entries}}- invoice {{document_number}} of {{document_date}}: {{amount}}\n{{/entries}}\nPlease do not hesitate to contact us with any question.\n\nKind regards,\nAccounts receivable\n{{company_name}}', true);
 
 CREATE TRIGGER template_guard BEFORE INSERT OR UPDATE OR DELETE ON dunning.template
     FOR EACH ROW EXECUTE FUNCTION dunning.template_guard();
@@ -1162,7 +1206,7 @@ UPDATE dunning.step st
   FROM dunning.scenario sc,
        (VALUES ('with_email', 'pre_due', 5, 'email', 'pre_due'),
                ('with_email', 'R1', 5, 'email', 'reminder'),
-               ('with_email', 'R2', 15, 'email', 'reminder'),
+               ('with_email', 'R2', 15, 'email', 'second_reminder'),
                ('with_email', 'R3', 30, 'letter', 'formal_notice'),
                ('with_email', 'thanks', 3, 'email', 'thanks'),
                ('without_email', 'R1', 5, 'letter', 'reminder_letter'),
@@ -1246,8 +1290,11 @@ GRANT SELECT ON dunning.scenario_overview, dunning.scenario_steps, dunning.ledge
 GRANT EXECUTE ON FUNCTION
     dunning.criteria_check(jsonb), dunning.check_ledger_relation(regclass, text),
     dunning.attach(regclass, regclass), dunning.detach(),
-    dunning.create_profile(text, integer, jsonb, text), dunning.restoring()
+    dunning.create_profile(text, integer, jsonb, text), dunning.restoring(),
+    dunning.template_placeholders(text, text, boolean)
     TO dunning_admin;
+-- Rendering, to preview a template on a context of one's own.
+GRANT EXECUTE ON FUNCTION dunning.render(text, jsonb, text, boolean) TO dunning_admin, dunning_collector;
 
 GRANT SELECT
     ON dunning.settings, dunning.template, dunning.profile, dunning.scenario, dunning.step,

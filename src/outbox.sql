@@ -69,7 +69,10 @@ BEGIN
     PERFORM dunning.check_executable(action_ids, executed_on);
     executed := dunning.execute_actions(action_ids, executed_on, 'queued');
     INSERT INTO dunning.outbox (action_id, customer_id, media, recipient, subject, body, payload)
-    SELECT m.action_id, m.customer_id, m.media, m.recipient, m.subject, m.body, m.payload
+    SELECT m.action_id, m.customer_id, m.media, m.recipient, m.subject,
+           CASE WHEN m.media = 'letter' THEN dunning.letter_document(m.subject, m.language, ARRAY[m.body])
+                ELSE m.body END,
+           m.payload
     FROM dunning.action_message() m;
     IF executed > 0 THEN
         PERFORM pg_catalog.pg_notify('dunning_outbox', executed::text);

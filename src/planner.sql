@@ -165,6 +165,7 @@ CREATE TABLE dunning.action (
     customer_name        text,
     email                text,
     language             text,
+    address              text,      -- the customer's attributes.address, for letters
     profile_id           bigint NOT NULL,
     scenario_id          bigint NOT NULL,
     step                 dunning.step_name NOT NULL,
@@ -324,6 +325,7 @@ BEGIN
         SELECT c.customer_id, c.name, c.email, COALESCE(c.language, 'fr') AS language, c.collector,
                COALESCE(c.stop_dunning, false) AS stop_dunning, COALESCE(c.in_dispute, false) AS in_dispute,
                COALESCE(c.email ~ '\S', false) AS has_email,
+               c.attributes ->> 'address' AS address,
                COALESCE(ep.profile_id, %s,
                         (SELECT p.profile_id FROM dunning.profile p WHERE p.name = 'Standard')) AS profile_id
         FROM %s AS c
@@ -442,7 +444,7 @@ BEGIN
         -- not the profile: proposals keep the one the scan used (so its
         -- criteria are not evaluated again here)
         SELECT DISTINCT ON (cu.customer_id) cu.customer_id, cu.name, cu.email, cu.language, cu.collector,
-               cu.stop_dunning, cu.in_dispute
+               cu.stop_dunning, cu.in_dispute, cu.address
         FROM (%s) AS cu
         WHERE %s
         ORDER BY cu.customer_id
@@ -634,7 +636,7 @@ BEGIN
            -- the profile and scenario the scan planned with (the customers
            -- relation is read again for the rest, and may have changed since)
            pg_catalog.max(c.profile_id) AS profile_id, pg_catalog.max(c.scenario_id) AS scenario_id,
-           cu.collector, cu.name AS customer_name, cu.email, cu.language,
+           cu.collector, cu.name AS customer_name, cu.email, cu.language, cu.address,
            cu.in_dispute AS customer_in_dispute,
            pg_catalog.bool_or(c.in_dispute) AS has_disputed_entries,
            CASE
@@ -651,7 +653,7 @@ BEGIN
            END AS exclusion_reason
     FROM pg_temp.dunning_candidate c
     JOIN pg_temp.dunning_customer cu ON cu.customer_id = c.customer_id
-    GROUP BY c.customer_id, c.step, cu.collector, cu.name, cu.email, cu.language, cu.in_dispute,
+    GROUP BY c.customer_id, c.step, cu.collector, cu.name, cu.email, cu.language, cu.address, cu.in_dispute,
              cu.stop_dunning;
 END
 $$;
@@ -716,7 +718,7 @@ BEGIN
            selected = dunning.is_selected(sel.selected, sel.overrides, p.exclusion_reason),
            customer_in_dispute = p.customer_in_dispute, has_disputed_entries = p.has_disputed_entries,
            collector = p.collector, customer_name = p.customer_name, email = p.email,
-           language = p.language, proposed_on = as_of
+           language = p.language, address = p.address, proposed_on = as_of
       FROM pg_temp.dunning_proposal p
       JOIN pg_temp.dunning_step_for f ON f.scenario_id = p.scenario_id AND f.step = p.step
       LEFT JOIN dunning.selection sel
@@ -728,11 +730,11 @@ BEGIN
         INSERT INTO dunning.action (run_id, customer_id, profile_id, scenario_id, step, level, media,
                                     template_id, auto_send, selected, exclusion_reason,
                                     customer_in_dispute, has_disputed_entries, collector, proposed_on,
-                                    customer_name, email, language)
+                                    customer_name, email, language, address)
         SELECT this_run, p.customer_id, p.profile_id, p.scenario_id, p.step, p.level, f.media,
                f.template_id, f.auto_send, dunning.is_selected(sel.selected, sel.overrides, p.exclusion_reason),
                p.exclusion_reason, p.customer_in_dispute, p.has_disputed_entries, p.collector, as_of,
-               p.customer_name, p.email, p.language
+               p.customer_name, p.email, p.language, p.address
         FROM pg_temp.dunning_proposal p
         JOIN pg_temp.dunning_step_for f ON f.scenario_id = p.scenario_id AND f.step = p.step
         LEFT JOIN dunning.selection sel
@@ -842,86 +844,120 @@ $$;
 COMMENT ON FUNCTION dunning.execute_actions(bigint[], date, text, text) IS
     'executes selected proposed actions: status, history, entry levels, last execution date, reminder counts';
 
--- Plain placeholder substitution (the full renderer comes with the outbox
--- work): {{customer_name}}, {{level}}, {{entries}} (one line per entry),
--- {{totals}} (per currency, never summed across currencies).  Text in,
--- text out: nothing of a template is ever executed.
-CREATE FUNCTION dunning.render_plain(template_text text, customer_name text, level dunning.level,
-                                     entries text, totals text)
-    RETURNS text
-    LANGUAGE sql IMMUTABLE PARALLEL SAFE   -- per message: no SET clause (inlined), names qualified
--- The customer's name goes in last, so that a name written like a
--- placeholder is not expanded.
-RETURN pg_catalog.replace(pg_catalog.replace(pg_catalog.replace(pg_catalog.replace(
-           template_text,
-           '{{level}}', COALESCE(level::text, '')),
-           '{{totals}}', COALESCE(totals, '')),
-           '{{entries}}', COALESCE(entries, '')),
-           '{{customer_name}}', COALESCE(customer_name, ''));
-
 -- The messages of the actions execute_actions() has just executed (the
--- temporary table dunning_executed, analyzed there): template in the
--- customer's language, falling back to the step's own (French) one.  It
--- reads the table, not an array of ids: an array is estimated at ten
--- elements, and with thousands of actions the per-action aggregates were
--- then recomputed once per action (two minutes for 2,342 actions).
+-- temporary table dunning_executed, analyzed there): the step's template in
+-- the customer's language, else the step's own (French) one, rendered by
+-- dunning.render() (src/render.c) from a context of the action, its
+-- entries and its totals per currency.  It reads the table, not an array of
+-- ids: an array is estimated at ten elements, and with thousands of actions
+-- the per-action aggregates were then recomputed once per action (two
+-- minutes for 2,342 actions).  Letters come out as the page of a letter
+-- (HTML); dunning.letter_document() makes the printable document.
 CREATE FUNCTION dunning.action_message()
     RETURNS TABLE (action_id bigint, customer_id text, media dunning.media, recipient text,
-                   customer_name text, subject text, body text, payload jsonb)
+                   customer_name text, language text, subject text, body text, payload jsonb)
     LANGUAGE sql STABLE
     SET search_path = pg_catalog, pg_temp
 -- A string body: the temporary table exists only when it runs.
 AS $$
-    WITH lines AS (
+    WITH entries AS (
         SELECT ae.action_id,
-               pg_catalog.string_agg(pg_catalog.format('%s  %s  %s %s', COALESCE(ae.document_number, ae.entry_id),
-                                                      COALESCE(pg_catalog.to_char(ae.due_date, 'YYYY-MM-DD'), ''),
-                                                      -- a settled invoice (thank-you) shows what was paid
-                                                      CASE WHEN ae.open_amount = 0 THEN ae.amount ELSE ae.open_amount END,
-                                                      ae.currency),
-                                     E'\n' ORDER BY ae.due_date, ae.entry_id) AS entries,
+               pg_catalog.count(*) AS entry_count,
+               pg_catalog.max(cs.reminder_counts[dunning.entry_position(cs.entry_ids, ae.entry_id)]) AS reminder_count,
                pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
-                   'entry_id', ae.entry_id, 'document_number', ae.document_number,
+                   'entry_id', ae.entry_id, 'document_number', COALESCE(ae.document_number, ae.entry_id),
                    'document_date', ae.document_date, 'due_date', ae.due_date, 'amount', ae.amount,
-                   'open_amount', ae.open_amount, 'currency', ae.currency, 'in_dispute', ae.in_dispute)
+                   'open_amount', ae.open_amount, 'currency', ae.currency, 'in_dispute', ae.in_dispute,
+                   'dispute', ae.in_dispute, 'days_overdue', a.proposed_on - ae.due_date)
                    ORDER BY ae.due_date, ae.entry_id) AS entry_list
         FROM pg_temp.dunning_executed AS i
+        JOIN dunning.action a ON a.action_id = i.action_id
         JOIN dunning.action_entry ae ON ae.action_id = i.action_id
+        LEFT JOIN dunning.customer_state cs ON cs.customer_id = ae.customer_id
         WHERE ae.selected
         GROUP BY ae.action_id),
     totals AS (
         SELECT t.action_id,
-               pg_catalog.string_agg(t.total || ' ' || t.currency, ' + ' ORDER BY t.currency) AS totals,
+               pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object('currency', t.currency, 'total', t.total)
+                                    ORDER BY t.currency) AS total_list,
                pg_catalog.jsonb_object_agg(t.currency, t.total) AS total_map
         FROM (SELECT ae.action_id, ae.currency, pg_catalog.sum(ae.open_amount) AS total
               FROM pg_temp.dunning_executed AS i
               JOIN dunning.action_entry ae ON ae.action_id = i.action_id
               WHERE ae.selected
               GROUP BY ae.action_id, ae.currency) t
-        GROUP BY t.action_id)
-    SELECT a.action_id, a.customer_id, a.media,
-           CASE WHEN a.media = 'email' THEN a.email ELSE a.customer_name END,
-           a.customer_name,
-           dunning.render_plain(CASE WHEN own.template_id IS NULL THEN base.subject ELSE own.subject END,
-                                a.customer_name, a.level, l.entries, tt.totals),
-           dunning.render_plain(CASE WHEN own.template_id IS NULL THEN base.body ELSE own.body END,
-                                a.customer_name, a.level, l.entries, tt.totals),
+        GROUP BY t.action_id),
+    messages AS (
+        SELECT a.action_id, a.customer_id, a.media, a.email, a.customer_name, a.step, a.level, a.collector,
+               a.language AS customer_language,
+               COALESCE(own.template_id, base.template_id) AS template_id,
+               COALESCE(own.language, base.language) AS language,
+               COALESCE(own.subject, base.subject) AS subject_template,
+               COALESCE(own.body, base.body) AS body_template,
+               e.entry_list, tt.total_map,
+               pg_catalog.jsonb_build_object(
+                   'customer_name', a.customer_name, 'customer_id', a.customer_id,
+                   'customer_address', a.address,
+                   'company_name', st.company_name, 'company_address', st.company_address,
+                   'level', a.level, 'step', a.step, 'as_of', a.proposed_on, 'executed_on', a.executed_on,
+                   'reminder_count', e.reminder_count, 'entry_count', e.entry_count,
+                   'entries', e.entry_list, 'total_list', tt.total_list) AS context
+        FROM pg_temp.dunning_executed AS i
+        JOIN dunning.action a ON a.action_id = i.action_id
+        JOIN dunning.template base ON base.template_id = a.template_id
+        -- the same template in the customer's language, if there is one
+        LEFT JOIN dunning.template own ON own.name = base.name AND own.language = a.language
+        LEFT JOIN entries e ON e.action_id = a.action_id
+        LEFT JOIN totals tt ON tt.action_id = a.action_id
+        CROSS JOIN dunning.settings st)
+    SELECT m.action_id, m.customer_id, m.media,
+           CASE WHEN m.media = 'email' THEN m.email ELSE m.customer_name END,
+           m.customer_name, m.language,
+           dunning.render(COALESCE(m.subject_template, ''), m.context, m.language, false),
+           dunning.render(m.body_template, m.context, m.language, m.media = 'letter'),
            pg_catalog.jsonb_build_object(
-               'action_id', a.action_id, 'customer_id', a.customer_id, 'customer_name', a.customer_name,
-               'email', a.email, 'language', a.language, 'step', a.step, 'level', a.level,
-               'media', a.media, 'template_id', COALESCE(own.template_id, base.template_id),
-               'collector', a.collector,
-               'entries', l.entry_list, 'totals', tt.total_map)
-    FROM pg_temp.dunning_executed AS i
-    JOIN dunning.action a ON a.action_id = i.action_id
-    JOIN dunning.template base ON base.template_id = a.template_id
-    -- the same template in the customer's language, if there is one
-    LEFT JOIN dunning.template own ON own.name = base.name AND own.language = a.language
-    LEFT JOIN lines l ON l.action_id = a.action_id
-    LEFT JOIN totals tt ON tt.action_id = a.action_id;
+               'action_id', m.action_id, 'customer_id', m.customer_id, 'customer_name', m.customer_name,
+               'email', m.email, 'language', m.customer_language, 'step', m.step, 'level', m.level,
+               'media', m.media, 'template_id', m.template_id, 'collector', m.collector,
+               'entries', m.entry_list, 'totals', m.total_map)
+    FROM messages m;
 $$;
 COMMENT ON FUNCTION dunning.action_message() IS
-    'recipient, subject, body and payload of actions, from their templates in the customer''s language';
+    'recipient, subject, body and payload of the actions just executed, rendered from their templates in the customer''s language';
+
+CREATE FUNCTION dunning.html_escape(t text) RETURNS text
+    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE   -- per letter: no SET clause (inlined), names qualified
+RETURN pg_catalog.replace(pg_catalog.replace(pg_catalog.replace(pg_catalog.replace(
+           t, '&', '&amp;'), '<', '&lt;'), '>', '&gt;'), '"', '&quot;');
+
+-- A printable HTML document (A4, print CSS) of one or more letter pages.
+CREATE FUNCTION dunning.letter_document(title text, language text, pages text[]) RETURNS text
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE   -- per letter: no SET clause (inlined), names qualified
+RETURN '<!DOCTYPE html>' || E'\n' || '<html lang="' || dunning.html_escape(COALESCE(language, 'fr')) || '">' || E'\n'
+    || '<head>' || E'\n' || '<meta charset="utf-8">' || E'\n'
+    || '<title>' || dunning.html_escape(COALESCE(title, '')) || '</title>' || E'\n'
+    || '<style>' || E'\n'
+    || '@page { size: A4; margin: 20mm 18mm; }' || E'\n'
+    || 'body { font-family: "DejaVu Serif", Georgia, serif; font-size: 11pt; line-height: 1.4; color: #000; margin: 0; }' || E'\n'
+    || '.letter { page-break-after: always; }' || E'\n'
+    || '.letter:last-child { page-break-after: auto; }' || E'\n'
+    || '.sender { margin-bottom: 10mm; }' || E'\n'
+    || '.recipient { margin: 0 0 12mm 95mm; min-height: 30mm; }' || E'\n'
+    || '.date { text-align: right; }' || E'\n'
+    || '.subject { font-weight: bold; }' || E'\n'
+    || 'table.entries { width: 100%; border-collapse: collapse; margin: 4mm 0; font-size: 10pt; }' || E'\n'
+    || 'table.entries th, table.entries td { border-bottom: 0.5pt solid #888; padding: 1.5mm 2mm; text-align: left; vertical-align: top; }' || E'\n'
+    || 'table.entries .num, table.entries tfoot td { text-align: right; white-space: nowrap; }' || E'\n'
+    || 'table.entries tfoot th { text-align: right; }' || E'\n'
+    || '.signature { margin-top: 12mm; }' || E'\n'
+    || '@media screen { body { background: #ddd; } .letter { background: #fff; width: 174mm; min-height: 257mm; margin: 8mm auto; padding: 20mm 18mm; box-shadow: 0 0 2mm #999; } }' || E'\n'
+    || '</style>' || E'\n' || '</head>' || E'\n' || '<body>' || E'\n'
+    || COALESCE((SELECT pg_catalog.string_agg('<article class="letter">' || E'\n' || p.page || E'\n' || '</article>', E'\n'
+                                              ORDER BY p.n)
+                 FROM pg_catalog.unnest(pages) WITH ORDINALITY AS p (page, n)), '')
+    || E'\n' || '</body>' || E'\n' || '</html>' || E'\n';
+COMMENT ON FUNCTION dunning.letter_document(text, text, text[]) IS
+    'a printable HTML document (A4, print CSS) holding letter pages, one per printed page';
 
 -------------------------------------------------------------------------------
 -- What collectors do (seed 000).
@@ -1009,12 +1045,8 @@ BEGIN
     PERFORM dunning.execute_actions(ids, executed_on, 'done', 'letter downloaded');
     RETURN QUERY
     SELECT m.customer_id, m.customer_name, pg_catalog.array_agg(m.action_id ORDER BY m.action_id),
-           '<!DOCTYPE html><html><head><meta charset="utf-8"><title>'
-           || dunning.html_escape(m.customer_name)
-           || '</title><style>@page{size:A4;margin:2cm}.letter{page-break-after:always;white-space:pre-wrap;font-family:serif}</style></head><body>'
-           || pg_catalog.string_agg('<div class="letter"><h1>' || dunning.html_escape(m.subject) || '</h1>'
-                                    || dunning.html_escape(m.body) || '</div>', '' ORDER BY m.action_id)
-           || '</body></html>'
+           dunning.letter_document(m.customer_name, pg_catalog.min(m.language),
+                                   pg_catalog.array_agg(m.body ORDER BY m.action_id))
     FROM dunning.action_message() m
     GROUP BY m.customer_id, m.customer_name
     ORDER BY m.customer_id;
@@ -1022,11 +1054,6 @@ END
 $$;
 COMMENT ON FUNCTION dunning.download_letters(text, text, date) IS
     'executes the selected letter proposals and returns one printable HTML document per customer';
-
-CREATE FUNCTION dunning.html_escape(t text) RETURNS text
-    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE   -- per letter: no SET clause (inlined), names qualified
-RETURN pg_catalog.replace(pg_catalog.replace(pg_catalog.replace(pg_catalog.replace(
-           t, '&', '&amp;'), '<', '&lt;'), '>', '&gt;'), '"', '&quot;');
 
 CREATE FUNCTION dunning.mark_done(action_id bigint, note text DEFAULT NULL, executed_on date DEFAULT NULL)
     RETURNS void
@@ -1280,7 +1307,8 @@ GRANT EXECUTE ON FUNCTION
     dunning.plan(date), dunning.explain(text, date), dunning.today(),
     dunning.send(text, text, text, date), dunning.download_letters(text, text, date),
     dunning.mark_done(bigint, text, date),
-    dunning.tick(bigint), dunning.untick(bigint), dunning.tick(bigint, text), dunning.untick(bigint, text)
+    dunning.tick(bigint), dunning.untick(bigint), dunning.tick(bigint, text), dunning.untick(bigint, text),
+    dunning.letter_document(text, text, text[]), dunning.html_escape(text)
     TO dunning_admin, dunning_collector;
 GRANT EXECUTE ON FUNCTION dunning.today(), dunning.level_step(dunning.level),
                           dunning.criteria_match(jsonb, jsonb),

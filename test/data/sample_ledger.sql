@@ -515,4 +515,18 @@ INSERT INTO dunning.entry
 VALUES
     ('E0149', 'C999', 'FA-2026-0082', 'invoice',     '2026-04-10', '2026-05-10',   1250.00,   1250.00, 'EUR', false, NULL,         NULL,         NULL);
 
+-- Postal addresses, for the letters ({{customer_address}} reads the
+-- customer's attributes.address).  Made up from the city, like the rest.
+UPDATE dunning.customer c
+   SET attributes = c.attributes || jsonb_build_object('address',
+           format(E'%s, %s\n%s%s', 2 + (substr(c.customer_id, 2)::int * 7) % 90,
+                  (ARRAY['rue de la République', 'avenue Jean Jaurès', 'place du Marché', 'rue Victor Hugo',
+                         'boulevard Gambetta', 'chemin des Vignes'])[1 + substr(c.customer_id, 2)::int % 6],
+                  upper(c.attributes ->> 'city'),
+                  CASE c.attributes ->> 'country'
+                       WHEN 'BE' THEN E'\nBELGIQUE' WHEN 'CH' THEN E'\nSUISSE' WHEN 'GB' THEN E'\nROYAUME-UNI'
+                       WHEN 'IE' THEN E'\nIRLANDE'
+                       WHEN 'FR' THEN '' ELSE E'\n' || (c.attributes ->> 'country') END))
+ WHERE c.attributes ? 'city';
+
 COMMIT;

@@ -7,10 +7,17 @@
 -- it was, that what the rule allows still goes through, and that an INSERT
 -- whose key exists is refused, except during a restore (check_function_bodies
 -- off, see dunning.restoring()) where it replaces the row instead of adding
--- one.
+-- one.  For templates, that includes the placeholder rules checked when one
+-- is saved (src/render.c): an unknown placeholder (named, with the template,
+-- in the subject or the body; the old {{entries}} too), an entry placeholder
+-- outside {{#entries}}, a section unclosed, wrongly closed or unknown, a
+-- section in a subject, a body without {{#entries}}, a letter without
+-- {{company_name}}, {{customer_name}} and {{customer_address}}; every test
+-- template that is meant to pass those rules has the smallest valid body of
+-- its media, so that it is refused for its own rule only.
 \set ON_ERROR_STOP 1
 BEGIN;
-SELECT plan(231);
+SELECT plan(254);
 
 -------------------------------------------------------------------------------
 -- Helpers (pg_temp, gone at the end of the session).
@@ -124,14 +131,15 @@ SELECT results_eq(
                FROM dunning.step st WHERE st.scenario_id = %s ORDER BY st.step$$, :sw),
     format($$VALUES ('pre_due', true, 5, 'email', %1$s::bigint, false),
                     ('R1', true, 5, 'email', %2$s, false),
-                    ('R2', true, 15, 'email', %2$s, false),
+                    ('R2', true, 15, 'email', %5$s, false),
                     ('R3', true, 30, 'letter', %3$s, false),
                     ('R4', true, 45, 'letter', %3$s, true),
                     ('R5', false, NULL, NULL, NULL, false),
                     ('R6', false, NULL, NULL, NULL, false),
                     ('R7', false, NULL, NULL, NULL, false),
                     ('thanks', true, 3, 'email', %4$s, false)$$,
-           pg_temp.tid('pre_due', 'fr'), :t_reminder, :t_formal, pg_temp.tid('thanks', 'fr')),
+           pg_temp.tid('pre_due', 'fr'), :t_reminder, :t_formal, pg_temp.tid('thanks', 'fr'),
+           pg_temp.tid('second_reminder', 'fr')),
     'the INSERT replaced step R4 and left nine steps, the others unchanged');
 SELECT * FROM pg_temp.refused(
     format($$INSERT INTO dunning.step (scenario_id, step, enabled, days, media, template_id)
@@ -564,11 +572,11 @@ SELECT is((SELECT pg_catalog.count(*) FROM dunning.settings), 1::bigint, 'settin
 -------------------------------------------------------------------------------
 -- media: email or letter.
 SELECT * FROM pg_temp.refused(
-    $$INSERT INTO dunning.template (name, media, language, body) VALUES ('call', 'phone', 'fr', 'Appeler')$$,
+    $$INSERT INTO dunning.template (name, media, language, body) VALUES ('call', 'phone', 'fr', 'Appeler {{#entries}}{{document_number}}{{/entries}}')$$,
     '23514', 'media of template "call" must be email or letter, got phone',
     'a phone template is refused');
 SELECT * FROM pg_temp.refused(
-    $$INSERT INTO dunning.template (name, media, language, body) VALUES ('misc', 'other', 'fr', 'Texte')$$,
+    $$INSERT INTO dunning.template (name, media, language, body) VALUES ('misc', 'other', 'fr', 'Texte {{#entries}}{{document_number}}{{/entries}}')$$,
     '23514', 'media of template "misc" must be email or letter, got other',
     'an other template is refused');
 SELECT * FROM pg_temp.refused(
@@ -578,29 +586,33 @@ SELECT * FROM pg_temp.refused(
 
 -- language: two lowercase letters.
 SELECT * FROM pg_temp.refused(
-    $$INSERT INTO dunning.template (name, media, language, subject, body) VALUES ('note', 'letter', 'FR', 's', 'b')$$,
+    $$INSERT INTO dunning.template (name, media, language, subject, body) VALUES ('note', 'letter', 'FR', 's',
+                                                                       '{{company_name}} {{customer_name}} {{customer_address}} {{#entries}}{{document_number}}{{/entries}}')$$,
     '23514', 'language of template "note" must be a two-letter ISO 639-1 code such as fr or en, got "FR"',
     'an uppercase language is refused');
 SELECT * FROM pg_temp.refused(
-    $$INSERT INTO dunning.template (name, media, language, subject, body) VALUES ('note', 'letter', 'fra', 's', 'b')$$,
+    $$INSERT INTO dunning.template (name, media, language, subject, body) VALUES ('note', 'letter', 'fra', 's',
+                                                                       '{{company_name}} {{customer_name}} {{customer_address}} {{#entries}}{{document_number}}{{/entries}}')$$,
     '23514', 'language of template "note" must be a two-letter ISO 639-1 code such as fr or en, got "fra"',
     'a three-letter language is refused');
 SELECT * FROM pg_temp.refused(
-    $$INSERT INTO dunning.template (name, media, language, subject, body) VALUES ('note', 'letter', 'f', 's', 'b')$$,
+    $$INSERT INTO dunning.template (name, media, language, subject, body) VALUES ('note', 'letter', 'f', 's',
+                                                                       '{{company_name}} {{customer_name}} {{customer_address}} {{#entries}}{{document_number}}{{/entries}}')$$,
     '23514', 'language of template "note" must be a two-letter ISO 639-1 code such as fr or en, got "f"',
     'a one-letter language is refused');
 
 -- name and body not blank; an email needs a subject.
 SELECT * FROM pg_temp.refused(
-    $$INSERT INTO dunning.template (name, media, language, subject, body) VALUES (' ', 'letter', 'fr', 's', 'b')$$,
+    $$INSERT INTO dunning.template (name, media, language, subject, body) VALUES (' ', 'letter', 'fr', 's',
+                                                                    '{{company_name}} {{customer_name}} {{customer_address}} {{#entries}}{{document_number}}{{/entries}}')$$,
     '23514', 'name of a template must not be blank',
     'a blank template name is refused');
 SELECT * FROM pg_temp.refused(
-    $$INSERT INTO dunning.template (name, media, language, body) VALUES ('note', 'email', 'fr', 'Bonjour')$$,
+    $$INSERT INTO dunning.template (name, media, language, body) VALUES ('note', 'email', 'fr', 'Bonjour {{#entries}}{{document_number}}{{/entries}}')$$,
     '23514', 'subject of email template "note" (fr) must not be empty',
     'an email template without subject is refused');
 SELECT * FROM pg_temp.refused(
-    $$INSERT INTO dunning.template (name, media, language, subject, body) VALUES ('note', 'email', 'fr', '  ', 'Bonjour')$$,
+    $$INSERT INTO dunning.template (name, media, language, subject, body) VALUES ('note', 'email', 'fr', '  ', 'Bonjour {{#entries}}{{document_number}}{{/entries}}')$$,
     '23514', 'subject of email template "note" (fr) must not be empty',
     'an email template with a blank subject is refused');
 SELECT * FROM pg_temp.refused(
@@ -616,11 +628,13 @@ SELECT * FROM pg_temp.refused(
     '23514', 'body of template "blank_body" (fr) must not be empty',
     'a body of newlines and tabs is refused');
 SELECT * FROM pg_temp.refused(
-    $$INSERT INTO dunning.template (name, media, language, subject, body) VALUES (E'\n', 'letter', 'fr', 's', 'b')$$,
+    $$INSERT INTO dunning.template (name, media, language, subject, body) VALUES (E'\n', 'letter', 'fr', 's',
+                                                                    '{{company_name}} {{customer_name}} {{customer_address}} {{#entries}}{{document_number}}{{/entries}}')$$,
     '23514', 'name of a template must not be blank',
     'a template name of a newline is refused');
 SELECT * FROM pg_temp.refused(
-    $$INSERT INTO dunning.template (name, media, language, subject, body) VALUES ('tab_subject', 'email', 'fr', E'\t', 'b')$$,
+    $$INSERT INTO dunning.template (name, media, language, subject, body) VALUES ('tab_subject', 'email', 'fr', E'\t',
+                                                                    'Texte {{#entries}}{{document_number}}{{/entries}}')$$,
     '23514', 'subject of email template "tab_subject" (fr) must not be empty',
     'an email subject of a tab is refused');
 SELECT * FROM pg_temp.refused(
@@ -628,29 +642,103 @@ SELECT * FROM pg_temp.refused(
     '23514', 'name of a profile must not be blank',
     'a profile name of a tab and a newline is refused');
 SELECT lives_ok(
-    $$INSERT INTO dunning.template (name, media, language, body) VALUES ('note', 'letter', 'fr', 'Madame, Monsieur')$$,
+    $$INSERT INTO dunning.template (name, media, language, body) VALUES ('note', 'letter', 'fr',
+                                                          '{{company_name}} {{customer_name}} {{customer_address}} Madame, Monsieur {{#entries}}{{document_number}}{{/entries}}')$$,
     'a letter template without subject is accepted');
 SELECT * FROM pg_temp.refused(
-    $$INSERT INTO dunning.template (name, media, language, subject, body) VALUES ('note', 'letter', 'fr', 's', 'b')$$,
+    $$INSERT INTO dunning.template (name, media, language, subject, body) VALUES ('note', 'letter', 'fr', 's',
+                                                                       '{{company_name}} {{customer_name}} {{customer_address}} {{#entries}}{{document_number}}{{/entries}}')$$,
     '23505', 'duplicate key value violates unique constraint "template_name_language_key"',
     'a second template of the same name and language is refused');
 
 -- A name has one media in every language.
 SELECT * FROM pg_temp.refused(
-    $$INSERT INTO dunning.template (name, media, language, subject, body) VALUES ('reminder', 'letter', 'de', 's', 'b')$$,
+    $$INSERT INTO dunning.template (name, media, language, subject, body) VALUES ('reminder', 'letter', 'de', 's',
+                                                                       '{{company_name}} {{customer_name}} {{customer_address}} {{#entries}}{{document_number}}{{/entries}}')$$,
     '23514', 'media of template "reminder" must be the same in every language, got letter for de',
     'a sibling of another media is refused');
 SELECT * FROM pg_temp.refused(
-    $$INSERT INTO dunning.template (name, media, language, subject, body) VALUES ('note', 'email', 'en', 's', 'b')$$,
+    $$INSERT INTO dunning.template (name, media, language, subject, body) VALUES ('note', 'email', 'en', 's', 'Text {{#entries}}{{document_number}}{{/entries}}')$$,
     '23514', 'media of template "note" must be the same in every language, got email for en',
     'a sibling of another media is refused for a user template too');
 SELECT lives_ok(
-    $$INSERT INTO dunning.template (name, media, language, subject, body) VALUES ('reminder', 'email', 'de', 'Mahnung', 'Text')$$,
+    $$INSERT INTO dunning.template (name, media, language, subject, body) VALUES ('reminder', 'email', 'de', 'Mahnung',
+                                                                       'Text {{#entries}}{{document_number}}{{/entries}}')$$,
     'a sibling of the same media is accepted');
+
+-- Placeholders and sections (src/render.c), checked when a template is
+-- saved: every placeholder known where it stands, named in the message with
+-- the template; sections {{#entries}} and {{#totals}} balanced, none in a
+-- subject; a body lists its entries; a letter has the address blocks.
+SELECT * FROM pg_temp.refused(
+    $$INSERT INTO dunning.template (name, media, language, subject, body)
+      VALUES ('bad', 'email', 'fr', 's', 'Bonjour {{customer_nme}} {{#entries}}{{document_number}}{{/entries}}')$$,
+    '23514', 'unknown placeholder {{customer_nme}} in the body of template "bad" (fr)',
+    'an unknown placeholder in a body is refused, naming it and the template');
+SELECT * FROM pg_temp.refused(
+    $$INSERT INTO dunning.template (name, media, language, subject, body)
+      VALUES ('bad', 'email', 'fr', 's', 'Bonjour {{entries}} {{#entries}}{{document_number}}{{/entries}}')$$,
+    '23514', 'unknown placeholder {{entries}} in the body of template "bad" (fr)',
+    'the old {{entries}} placeholder is refused');
+SELECT * FROM pg_temp.refused(
+    $$INSERT INTO dunning.template (name, media, language, subject, body)
+      VALUES ('bad', 'email', 'fr', 'Relance {{levle}}', 'Texte {{#entries}}{{document_number}}{{/entries}}')$$,
+    '23514', 'unknown placeholder {{levle}} in the subject of template "bad" (fr)',
+    'an unknown placeholder in a subject is refused');
+SELECT * FROM pg_temp.refused(
+    $$INSERT INTO dunning.template (name, media, language, subject, body)
+      VALUES ('bad', 'email', 'fr', 's', '{{amount}} {{#entries}}{{document_number}}{{/entries}}')$$,
+    '23514', 'unknown placeholder {{amount}} in the body of template "bad" (fr)',
+    'an entry placeholder outside {{#entries}} is refused');
+SELECT * FROM pg_temp.refused(
+    $$INSERT INTO dunning.template (name, media, language, subject, body)
+      VALUES ('bad', 'email', 'fr', 's', 'Texte {{#entries}}{{document_number}}')$$,
+    '23514', 'section {{#entries}} is not closed in the body of template "bad" (fr)',
+    'a section not closed is refused');
+SELECT * FROM pg_temp.refused(
+    $$INSERT INTO dunning.template (name, media, language, subject, body)
+      VALUES ('bad', 'email', 'fr', 's', 'Texte {{#entries}}{{document_number}}{{/totals}}')$$,
+    '23514', '{{/totals}} closes no open section in the body of template "bad" (fr)',
+    'a section closed by the wrong name is refused');
+SELECT * FROM pg_temp.refused(
+    $$INSERT INTO dunning.template (name, media, language, subject, body)
+      VALUES ('bad', 'email', 'fr', 's', '{{#invoices}}x{{/invoices}} {{#entries}}{{document_number}}{{/entries}}')$$,
+    '23514', 'unknown section {{#invoices}} in the body of template "bad" (fr)',
+    'an unknown section is refused');
+SELECT * FROM pg_temp.refused(
+    $$INSERT INTO dunning.template (name, media, language, subject, body)
+      VALUES ('bad', 'email', 'fr', 'Relance {{#entries}}{{document_number}}{{/entries}}', 'Texte {{#entries}}{{document_number}}{{/entries}}')$$,
+    '23514', 'section {{#entries}} in the subject of template "bad" (fr): a subject is one line, without sections',
+    'a section in a subject is refused');
+SELECT * FROM pg_temp.refused(
+    $$INSERT INTO dunning.template (name, media, language, subject, body)
+      VALUES ('bad', 'email', 'fr', 's', 'Bonjour {{customer_name}}, total {{totals}}')$$,
+    '23514', 'the body of template "bad" (fr) has no {{#entries}} section',
+    'a body without an {{#entries}} section is refused');
+SELECT * FROM pg_temp.refused(
+    $$INSERT INTO dunning.template (name, media, language, subject, body)
+      VALUES ('bad', 'letter', 'fr', 's', '{{customer_name}} {{customer_address}} {{#entries}}{{document_number}}{{/entries}}')$$,
+    '23514', 'the body of letter template "bad" (fr) lacks the address blocks: it must use {{company_name}}, {{customer_name}} and {{customer_address}}',
+    'a letter body without {{company_name}} is refused');
+SELECT * FROM pg_temp.refused(
+    $$UPDATE dunning.template SET body = pg_catalog.replace(body, '{{open_amount}}', '{{open_amont}}')
+       WHERE name = 'reminder' AND language = 'en'$$,
+    '23514', 'unknown placeholder {{open_amont}} in the body of template "reminder" (en)',
+    'an edit of a builtin template is checked too');
+SELECT lives_ok(
+    $$INSERT INTO dunning.template (name, media, language, subject, body)
+      VALUES ('every_placeholder', 'email', 'fr', 'Relance {{level}} ({{step}}) au {{ as_of }}',
+              '{{customer_name}} {{customer_id}} {{customer_address}} {{company_name}} {{company_address}} '
+              '{{executed_on}} {{reminder_count}} {{entry_count}} {{totals}} '
+              '{{#entries}}{{document_number}} {{document_date}} {{due_date}} {{amount}} {{open_amount}} '
+              '{{currency}} {{days_overdue}}{{dispute}}{{/entries}} '
+              '{{#totals}}{{total}} {{currency}}{{/totals}}')$$,
+    'a template using every placeholder and both sections is accepted');
 
 -- builtin: only the shipped templates, forever.
 SELECT * FROM pg_temp.refused(
-    $$INSERT INTO dunning.template (name, media, language, subject, body, builtin) VALUES ('fake', 'email', 'fr', 's', 'b', true)$$,
+    $$INSERT INTO dunning.template (name, media, language, subject, body, builtin) VALUES ('fake', 'email', 'fr', 's',
+                                                                             'Texte {{#entries}}{{document_number}}{{/entries}}', true)$$,
     '23514', 'builtin is true only for the templates that ship with the extension',
     'builtin cannot be set on INSERT');
 SELECT * FROM pg_temp.refused(
@@ -662,11 +750,11 @@ SELECT * FROM pg_temp.refused(
     '23514', format('builtin of template %s cannot change', pg_temp.tid('note', 'fr')),
     'builtin of a user template cannot be set');
 SELECT lives_ok(
-    format($$UPDATE dunning.template SET subject = 'Relance', body = 'Texte' WHERE template_id = %s$$, :t_reminder),
+    format($$UPDATE dunning.template SET subject = 'Relance', body = 'Texte {{#entries}}{{document_number}}{{/entries}}' WHERE template_id = %s$$, :t_reminder),
     'a builtin template can be edited');
 SELECT * FROM pg_temp.refused(
     format($$INSERT INTO dunning.template (template_id, name, media, language, subject, body)
-             VALUES (%s, 'reminder', 'email', 'fr', 'Relance', 'Autre texte')$$, :t_reminder),
+             VALUES (%s, 'reminder', 'email', 'fr', 'Relance', 'Autre texte {{#entries}}{{document_number}}{{/entries}}')$$, :t_reminder),
     '23505', 'duplicate key value violates unique constraint "template_pkey"',
     'a template whose key exists cannot be inserted again outside a restore');
 -- During a restore, an INSERT of an existing template_id replaces its texts;
@@ -674,13 +762,14 @@ SELECT * FROM pg_temp.refused(
 SET LOCAL check_function_bodies = off;
 SELECT lives_ok(
     format($$INSERT INTO dunning.template (template_id, name, media, language, subject, body, builtin)
-             VALUES (%s, 'reminder', 'email', 'fr', 'Relance restaurée', 'Texte restauré', false)$$, :t_reminder),
+             VALUES (%s, 'reminder', 'email', 'fr', 'Relance restaurée',
+                     'Texte restauré {{#entries}}{{document_number}}{{/entries}}', false)$$, :t_reminder),
     'during a restore, INSERT of an existing template is accepted');
 RESET check_function_bodies;
 SELECT results_eq(
     $$SELECT t.template_id, t.subject, t.body, t.builtin FROM dunning.template t
        WHERE t.name = 'reminder' AND t.language = 'fr'$$,
-    format($$VALUES (%s::bigint, 'Relance restaurée', 'Texte restauré', true)$$, :t_reminder),
+    format($$VALUES (%s::bigint, 'Relance restaurée', 'Texte restauré {{#entries}}{{document_number}}{{/entries}}', true)$$, :t_reminder),
     'the INSERT replaced the template''s texts and kept builtin');
 SELECT * FROM pg_temp.refused(
     $$TRUNCATE dunning.template CASCADE$$,

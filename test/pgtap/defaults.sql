@@ -1,15 +1,20 @@
 -- defaults.sql: what CREATE EXTENSION dunning seeds.
 --
 -- Proves that a fresh install holds exactly: the one settings row with the
--- documented defaults; the one profile Standard (criteria NULL); its two
--- scenarios, enabled and not infinite, each with its nine steps; the enabled
--- steps of SPEC "Configuration" (with email: pre-due J-5, R1 J+5, R2 +15 by
--- email, R3 +30 by letter, thanks J+3; without email: R1 J+5, R2 +15 by
--- letter, R3 +30 by phone) on the French templates; the builtin templates in
--- French and English with their media; and auto_send off everywhere.
+-- documented defaults (company name and address empty); the one profile
+-- Standard (criteria NULL); its two scenarios, enabled and not infinite, each
+-- with its nine steps; the enabled steps of SPEC "Configuration" (with email:
+-- pre-due J-5 on pre_due, R1 J+5 on reminder, R2 +15 on second_reminder, R3
+-- +30 by letter on formal_notice, thanks J+3; without email: R1 J+5 and R2
+-- +15 by letter on reminder_letter, R3 +30 by phone) on the French
+-- templates; the twelve builtin templates (pre_due, reminder,
+-- second_reminder, reminder_letter, formal_notice, thanks, each in French and
+-- English) with their media; that every one of them passes the template
+-- guard (they are inserted before its trigger exists); and auto_send off
+-- everywhere.
 \set ON_ERROR_STOP 1
 BEGIN;
-SELECT plan(14);
+SELECT plan(15);
 
 -------------------------------------------------------------------------------
 -- Settings: exactly one row, with the documented defaults.
@@ -18,10 +23,12 @@ SELECT results_eq(
     $$SELECT s.singleton, s.grouping::text, s.exclude_promised, s.exclude_disputed,
              s.skip_thanks_for_credit_notes, s.thanks_only_if_dunned,
              s.min_balance, s.min_entry_amount, s.timezone,
+             s.company_name, s.company_address,
              s.customer_source, s.entry_source
         FROM dunning.settings s$$,
     $$VALUES (true, 'per_document', true, false, false, true,
               0::numeric, 0::numeric, 'UTC',
+              '', '',
               'dunning.customer'::regclass, 'dunning.entry'::regclass)$$,
     'settings: one row with the documented defaults'
 );
@@ -71,7 +78,7 @@ SELECT results_eq(
        ORDER BY s.audience, st.step$$,
     $$VALUES ('with_email', 'pre_due', 5, 'email', 'pre_due'),
              ('with_email', 'R1', 5, 'email', 'reminder'),
-             ('with_email', 'R2', 15, 'email', 'reminder'),
+             ('with_email', 'R2', 15, 'email', 'second_reminder'),
              ('with_email', 'R3', 30, 'letter', 'formal_notice'),
              ('with_email', 'thanks', 3, 'email', 'thanks'),
              ('without_email', 'R1', 5, 'letter', 'reminder_letter'),
@@ -102,7 +109,7 @@ SELECT is_empty(
 );
 
 -------------------------------------------------------------------------------
--- Templates: fr and en for each of the five names, media, builtin, texts.
+-- Templates: fr and en for each of the six names, media, builtin, texts.
 -------------------------------------------------------------------------------
 SELECT results_eq(
     $$SELECT t.name, t.language, t.media::text, t.builtin
@@ -115,10 +122,18 @@ SELECT results_eq(
              ('reminder', 'fr', 'email', true),
              ('reminder_letter', 'en', 'letter', true),
              ('reminder_letter', 'fr', 'letter', true),
+             ('second_reminder', 'en', 'email', true),
+             ('second_reminder', 'fr', 'email', true),
              ('thanks', 'en', 'email', true),
              ('thanks', 'fr', 'email', true)$$,
-    'template: the ten builtin templates, fr and en, with their media'
+    'template: the twelve builtin templates, fr and en, with their media'
 );
+-- The seeded rows go in before the template guard's trigger exists: saving
+-- each of them again runs every rule of the guard (placeholders, sections,
+-- the {{#entries}} section, a letter's address blocks) on its subject and body.
+SELECT lives_ok(
+    $$UPDATE dunning.template SET subject = subject, body = body$$,
+    'template: every builtin template passes the template guard');
 SELECT is_empty(
     $$SELECT t.name, t.language FROM dunning.template t
        WHERE pg_catalog.btrim(COALESCE(t.subject, '')) = ''$$,

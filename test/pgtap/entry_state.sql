@@ -22,7 +22,8 @@
 --     customer with no state yet gets a row;
 --   * the five arrays always have the same length (a CHECK);
 --   * (and, on the way) a customer whose language has no template gets the
---     French one.
+--     French one, rendered in French (subject with the planning date
+--     16/03/2024, the entry line and the total as 400,00 €).
 BEGIN;
 SET LOCAL client_min_messages = warning;
 SELECT plan(18);
@@ -116,10 +117,15 @@ SELECT results_eq(
     $$VALUES ('S1', ARRAY['S1-A', 'S1-B'], ARRAY['R1', 'R2'], ARRAY[DATE '2024-03-16', DATE '2024-03-16'], ARRAY[1, 2]),
              ('S2', ARRAY['S2-A'], ARRAY['R1'], ARRAY[DATE '2024-03-16'], ARRAY[1])$$,
     'the merge updates S1''s arrays in place and gives S2 its first row');
+-- The French reminder, rendered in French: its subject's {{as_of}} is the
+-- planning date, its entry line and total are formatted the French way
+-- (U+00A0 before the euro sign).
 SELECT results_eq(
-    $$SELECT o.subject, (o.payload ->> 'template_id')::bigint
+    $$SELECT o.subject, (o.payload ->> 'template_id')::bigint,
+             pg_catalog.strpos(o.body, E'\n- facture F-S2-A du 01/02/2024, échue le 01/03/2024 (15 jours de retard) : 400,00\u00a0€\n') > 0,
+             pg_catalog.strpos(o.body, E'\nTotal dû : 400,00\u00a0€\n') > 0
       FROM dunning.outbox o WHERE o.customer_id = 'S2'$$,
-    $$SELECT pg_catalog.replace(t.subject, '{{level}}', 'R1'), t.template_id
+    $$SELECT 'Relance : factures échues au 16/03/2024', t.template_id, true, true
       FROM dunning.template t WHERE t.name = 'reminder' AND t.language = 'fr'$$,
     'a customer whose language has no template gets the French one');
 

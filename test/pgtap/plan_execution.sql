@@ -35,15 +35,25 @@
 --     mark_done of an email action or of an unticked action, an unknown
 --     action_id;
 --   * send: one outbox row per action (recipient, subject and body rendered
---     in the customer's language with the entries and totals, payload with
---     the entries), status queued with executed_on and history; the entries'
---     level, last_dunned_on and reminder_count move (P counts no reminder);
---     a second send queues nothing more; send of one batch (profile, step)
---     executes only that batch; send('letter') renders the letter with the
---     customer's name;
+--     from the step's template in the customer's language: French dates and
+--     amounts "01/03/2025", "500,00 €" for a French customer, "1 March
+--     2025", "£700.00" for an English one (entry_state.sql: French for a
+--     language without template), the planning date in the subject, the
+--     entries with their days overdue, the totals per currency never summed
+--     ("500,00 € + 300,00 $"), the company name from dunning.settings, not
+--     escaped in an email; payload with the entries), status queued with
+--     executed_on and history; the entries' level, last_dunned_on and
+--     reminder_count move (P counts no reminder); a second send queues
+--     nothing more; send of one batch (profile, step) executes only that
+--     batch; send('letter') queues a printable HTML document of one page
+--     (<article class="letter">) with the company's and the customer's
+--     blocks HTML-escaped, the execution date, the table of entries and the
+--     total;
 --   * no message goes out without an entry (every entry unticked);
 --   * download_letters: one HTML document per customer (two letters of the
---     same customer in one document), the letters marked done;
+--     same customer in one document, one page each), the customer's name
+--     escaped in the title and the letter, its address from attributes with
+--     <br> line breaks, the letters marked done;
 --   * mark_done: the phone action done with its note, off the to-do list;
 --   * an executed action can no longer be marked done, ticked or unticked.
 BEGIN;
@@ -77,6 +87,10 @@ INSERT INTO dunning.customer (customer_id, name, email, language, collector, pro
     ('EQ', 'Quebec',        'ap@quebec.example',    'fr', 'cid', 'Phone'),  -- phone, unticked
     ('EV', 'Victor',        'ap@victor.example',    'fr', 'dan', 'Quiet'),  -- every entry unticked
     ('EK', 'Kilo & Co',     NULL,                   'fr', 'dan', 'Quiet');  -- letter sent, not downloaded
+-- The letters' address blocks: the company's from the settings, EL's from its
+-- attributes (EK has none: its address renders as nothing).
+UPDATE dunning.customer SET attributes = '{"address": "3 rue des Lilas\n69003 Lyon"}' WHERE customer_id = 'EL';
+UPDATE dunning.settings SET company_name = 'Atelier Durand & Cie', company_address = E'12 rue des Artisans\n69001 Lyon';
 
 INSERT INTO dunning.entry (entry_id, customer_id, document_number, kind, document_date, due_date,
                            amount, open_amount, currency, promised_on) VALUES
@@ -246,19 +260,21 @@ SELECT results_eq(
     $$SELECT o.customer_id, o.media::text, o.recipient, o.subject, o.status
       FROM dunning.outbox o WHERE o.customer_id <> 'EV' ORDER BY o.customer_id, o.action_id$$,
     $$VALUES ('EA', 'email', 'compta@alpha.example', 'Rappel : échéance prochaine de vos factures', 'queued'),
-             ('EA', 'email', 'compta@alpha.example', 'Relance R1 : factures échues', 'queued'),
-             ('EE', 'email', 'ap@echo.example', 'Reminder R1: overdue invoices', 'queued'),
-             ('EM', 'email', 'ap@multi.example', 'Relance R1 : factures échues', 'queued'),
-             ('EX', 'email', 'ap@xray.example', 'Relance R1 : factures échues', 'queued')$$,
-    'one queued message per action, to the customer''s email, subject rendered in the customer''s language');
+             ('EA', 'email', 'compta@alpha.example', 'Relance : factures échues au 10/03/2025', 'queued'),
+             ('EE', 'email', 'ap@echo.example', 'Reminder: invoices overdue on 10 March 2025', 'queued'),
+             ('EM', 'email', 'ap@multi.example', 'Relance : factures échues au 10/03/2025', 'queued'),
+             ('EX', 'email', 'ap@xray.example', 'Relance : factures échues au 10/03/2025', 'queued')$$,
+    'one queued message per action, to the customer''s email, subject rendered in the customer''s language (the planning date, French or English)');
 SELECT is(
     (SELECT o.body FROM dunning.outbox o WHERE o.action_id = pg_temp.aid('EA', 'R1')),
     E'Bonjour,\n\nSauf erreur de notre part, les factures suivantes restent impayées à ce jour :\n\n'
-    || E'F-EA-1  2025-03-01  500.00 EUR\nF-EA-2  2025-03-02  120.50 EUR\n\n'
-    || E'Total dû : 620.50 EUR\n\n'
-    || E'Nous vous remercions de bien vouloir procéder à leur règlement dans les meilleurs délais.\n\n'
-    || E'Cordialement,\nLe service comptabilité',
-    'the body is the template with the entries (number, due date, open amount) and the total');
+    || E'- facture F-EA-1 du 01/02/2025, échue le 01/03/2025 (9 jours de retard) : 500,00\u00a0€\n'
+    || E'- facture F-EA-2 du 02/02/2025, échue le 02/03/2025 (8 jours de retard) : 120,50\u00a0€\n'
+    || E'\nTotal dû : 620,50\u00a0€\n\n'
+    || E'Nous vous remercions de bien vouloir procéder à leur règlement dans les meilleurs délais. '
+    || E'Si votre paiement a croisé ce message, merci de ne pas en tenir compte.\n\n'
+    || E'Cordialement,\nLe service comptabilité\nAtelier Durand & Cie',
+    'the body is the template with the entries (number, dates, days overdue, open amount), the total and the company name (not escaped in an email), in French');
 SELECT results_eq(
     $$SELECT o.payload ->> 'customer_id', o.payload ->> 'customer_name', o.payload ->> 'email',
              o.payload ->> 'step', o.payload ->> 'level', o.payload ->> 'collector',
@@ -269,13 +285,17 @@ SELECT results_eq(
     $$VALUES ('EA', 'Alpha SA', 'compta@alpha.example', 'R1', 'R1', 'ann',
               '["EA-1", "EA-2"]'::jsonb, '[500.00, 120.50]'::jsonb, '{"EUR": 620.50}'::jsonb)$$,
     'the payload carries the customer, the step and level, the entries and the totals');
-SELECT ok(
-    (SELECT pg_catalog.strpos(o.body, 'Amount due: 700.00 GBP') > 0 FROM dunning.outbox o
-     WHERE o.action_id = pg_temp.aid('EE', 'R1')),
-    'an English customer''s body comes from the English template, with its GBP total');
 SELECT results_eq(
-    $$SELECT pg_catalog.strpos(o.body, E'F-EM-1  2025-03-01  500.00 EUR\nF-EM-2  2025-03-01  300.00 USD') > 0,
-             pg_catalog.strpos(o.body, 'Total dû : 500.00 EUR + 300.00 USD') > 0,
+    $$SELECT pg_catalog.strpos(o.body, E'\n- invoice F-EE-1 of 1 February 2025, due on 1 March 2025 (9 days overdue): £700.00\n') > 0,
+             pg_catalog.strpos(o.body, E'\nAmount due: £700.00\n') > 0,
+             pg_catalog.strpos(o.body, E'Accounts receivable\nAtelier Durand & Cie') > 0
+      FROM dunning.outbox o WHERE o.action_id = pg_temp.aid('EE', 'R1')$$,
+    $$VALUES (true, true, true)$$,
+    'an English customer''s body comes from the English template, with its entry and GBP total formatted the English way');
+SELECT results_eq(
+    $$SELECT pg_catalog.strpos(o.body, E'\n- facture F-EM-1 du 01/02/2025, échue le 01/03/2025 (9 jours de retard) : 500,00\u00a0€\n'
+                                       || E'- facture F-EM-2 du 01/02/2025, échue le 01/03/2025 (9 jours de retard) : 300,00\u00a0$\n') > 0,
+             pg_catalog.strpos(o.body, E'\nTotal dû : 500,00\u00a0€ + 300,00\u00a0$\n') > 0,
              o.payload -> 'totals'
       FROM dunning.outbox o WHERE o.action_id = pg_temp.aid('EM', 'R1')$$,
     $$VALUES (true, true, '{"EUR": 500.00, "USD": 300.00}'::jsonb)$$,
@@ -338,13 +358,23 @@ SELECT is_empty(
 SELECT is(dunning.send('letter', 'Quiet', NULL, DATE '2025-03-11'), 1,
     'send(''letter'', ''Quiet'') executes the Quiet letter');
 SELECT results_eq(
-    $$SELECT o.media::text, o.subject, pg_catalog.split_part(o.body, E'\n', 1),
-             pg_catalog.strpos(o.body, E'F-EK-1  2025-03-01  420.00 EUR\n\nTotal dû : 420.00 EUR') > 0,
+    $$SELECT o.media::text, o.subject, o.recipient, pg_catalog.split_part(o.body, E'\n', 1),
+             pg_catalog.strpos(o.body, E'\n<html lang="fr">\n') > 0,
+             pg_catalog.strpos(o.body, '<title>Relance R1 : factures échues</title>') > 0,
+             (SELECT pg_catalog.count(*) FROM pg_catalog.regexp_matches(o.body, '<article class="letter">', 'g')),
+             pg_catalog.strpos(o.body, E'<div class="sender"><strong>Atelier Durand &amp; Cie</strong><br>12 rue des Artisans<br>\n69001 Lyon</div>') > 0,
+             pg_catalog.strpos(o.body, '<div class="recipient"><strong>Kilo &amp; Co</strong><br></div>') > 0,
+             pg_catalog.strpos(o.body, '<p class="date">Le 11/03/2025</p>') > 0,
+             pg_catalog.strpos(o.body, E'<tr><td>F-EK-1</td><td>01/02/2025</td><td>01/03/2025</td><td class="num">9</td>'
+                                       || E'<td class="num">420,00\u00a0€</td><td class="num">420,00\u00a0€</td></tr>') > 0,
+             pg_catalog.strpos(o.body, E'<th colspan="5">Total dû (EUR)</th><td class="num">420,00\u00a0€</td>') > 0,
+             pg_catalog.strpos(o.body, 'Kilo & Co') = 0,
              a.status
       FROM dunning.outbox o JOIN dunning.action a ON a.action_id = o.action_id
       WHERE o.customer_id = 'EK'$$,
-    $$VALUES ('letter', 'Relance R1 : factures échues', 'Kilo & Co', true, 'queued')$$,
-    'a letter sent to the outbox is rendered with the customer''s name, its entries and total');
+    $$VALUES ('letter', 'Relance R1 : factures échues', 'Kilo & Co', '<!DOCTYPE html>', true, true, 1::bigint,
+              true, true, true, true, true, true, 'queued')$$,
+    'a letter sent to the outbox is a printable document of one page, with the company and the customer''s name escaped, its execution date, entries and total');
 
 -------------------------------------------------------------------------------
 -- download_letters
@@ -356,14 +386,18 @@ SELECT results_eq(
     $$VALUES ('EL', 'Durand & Fils', ARRAY[pg_temp.aid('EL', 'R1')])$$,
     'download_letters returns one document for the one Standard letter');
 SELECT results_eq(
-    $$SELECT pg_catalog.strpos(d.document, '<title>Durand &amp; Fils</title>') > 0,
-             pg_catalog.strpos(d.document, '<h1>Relance R1 : factures échues</h1>Durand &amp; Fils') > 0,
-             pg_catalog.strpos(d.document, 'F-EL-1  2025-03-01  300.00 EUR') > 0,
-             pg_catalog.strpos(d.document, 'Total dû : 300.00 EUR') > 0,
+    $$SELECT pg_catalog.split_part(d.document, E'\n', 1),
+             pg_catalog.strpos(d.document, '<title>Durand &amp; Fils</title>') > 0,
+             (SELECT pg_catalog.count(*) FROM pg_catalog.regexp_matches(d.document, '<article class="letter">', 'g')),
+             pg_catalog.strpos(d.document, E'<div class="recipient"><strong>Durand &amp; Fils</strong><br>3 rue des Lilas<br>\n69003 Lyon</div>') > 0,
+             pg_catalog.strpos(d.document, E'<p class="subject">Objet : relance de factures échues<br>Réf. client : EL</p>') > 0,
+             pg_catalog.strpos(d.document, E'<tr><td>F-EL-1</td><td>01/02/2025</td><td>01/03/2025</td><td class="num">9</td>'
+                                           || E'<td class="num">300,00\u00a0€</td><td class="num">300,00\u00a0€</td></tr>') > 0,
+             pg_catalog.strpos(d.document, E'<th colspan="5">Total dû (EUR)</th><td class="num">300,00\u00a0€</td>') > 0,
              pg_catalog.strpos(d.document, 'Durand & Fils') = 0
       FROM pg_temp.downloaded d$$,
-    $$VALUES (true, true, true, true, true)$$,
-    'the document is HTML with the name escaped, the rendered letter, its entries and total');
+    $$VALUES ('<!DOCTYPE html>', true, 1::bigint, true, true, true, true, true)$$,
+    'the document is HTML with the name escaped, one page: the rendered letter with the customer''s address, its entries and total');
 SELECT results_eq(
     $$SELECT a.status, a.executed_on, ac.history -> -1 ->> 'status'
       FROM dunning.action a JOIN dunning.activity ac ON ac.action_id = a.action_id
@@ -440,11 +474,13 @@ DELETE FROM pg_temp.downloaded;
 INSERT INTO pg_temp.downloaded SELECT * FROM dunning.download_letters(NULL, NULL, DATE '2025-03-26');
 SELECT results_eq(
     $$SELECT d.customer_id, d.action_ids,
-             (SELECT pg_catalog.count(*) FROM pg_catalog.regexp_matches(d.document, '<div class="letter">', 'g')),
-             (SELECT pg_catalog.count(*) FROM pg_catalog.regexp_matches(d.document, '<html>', 'g'))
+             (SELECT pg_catalog.count(*) FROM pg_catalog.regexp_matches(d.document, '<article class="letter">', 'g')),
+             (SELECT pg_catalog.count(*) FROM pg_catalog.regexp_matches(d.document, '<html[ >]', 'g')),
+             pg_catalog.strpos(d.document, '<tr><td>F-EL-1</td><td>01/02/2025</td><td>01/03/2025</td><td class="num">25</td>') > 0,
+             pg_catalog.strpos(d.document, '<tr><td>F-EL-2</td><td>20/02/2025</td><td>20/03/2025</td><td class="num">6</td>') > 0
       FROM pg_temp.downloaded d WHERE d.customer_id = 'EL'$$,
-    $$VALUES ('EL', ARRAY[pg_temp.aid('EL', 'R1'), pg_temp.aid('EL', 'R2')], 2::bigint, 1::bigint)$$,
-    'download_letters returns one document per customer holding both of its letters');
+    $$VALUES ('EL', ARRAY[pg_temp.aid('EL', 'R1'), pg_temp.aid('EL', 'R2')], 2::bigint, 1::bigint, true, true)$$,
+    'download_letters returns one document per customer holding both of its letters, one page each with its own entry');
 SELECT results_eq(
     $$SELECT st.entry_id, st.level::text, st.last_dunned_on, st.reminder_count
       FROM dunning.entry_state st WHERE st.customer_id = 'EL' ORDER BY 1$$,

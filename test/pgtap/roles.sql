@@ -278,7 +278,9 @@ INSERT INTO dunning_planner_function VALUES
     ('dunning.mark_done(action_id bigint, note text, executed_on date)'),
     ('dunning.tick(action_id bigint)'), ('dunning.untick(action_id bigint)'),
     ('dunning.tick(action_id bigint, entry_id text)'), ('dunning.untick(action_id bigint, entry_id text)'),
-    ('dunning.run_nightly(as_of date)');
+    ('dunning.run_nightly(as_of date)'),
+    ('dunning.render(template text, context jsonb, language text, html boolean)'),
+    ('dunning.letter_document(title text, language text, pages text[])'), ('dunning.html_escape(t text)');
 
 -- The outbox protocol: senders only.
 CREATE TEMPORARY TABLE dunning_sender_function (signature text) ON COMMIT DROP;
@@ -325,6 +327,7 @@ SELECT set_eq(
              ('dunning.detach()'),
              ('dunning.create_profile(name text, priority integer, criteria jsonb, copy_from text)'),
              ('dunning.restoring()'),
+             ('dunning.template_placeholders(template text, what text, subject boolean)'),
              ('dunning.schedule_nightly(cron text)'), ('dunning.unschedule_nightly()'),
              ('dunning.nightly_job_name()'), ('dunning.cron_database()'), ('dunning.require_pg_cron(cron text)')$$,
     'dunning_admin may execute the level, rule and planner functions, the six configuration functions and the scheduling ones, no trigger, internal or sender function'
@@ -439,7 +442,8 @@ SELECT is((SELECT count(*) FROM dunning.scenario), 2::bigint,
           'deleting the profile took its scenarios with it');
 SELECT lives_ok(
     $$INSERT INTO dunning.template (name, media, language, subject, body)
-      VALUES ('relance_courtoise', 'email', 'fr', 'Petit rappel', 'Bonjour {{customer_name}}, {{entries}}')$$,
+      VALUES ('relance_courtoise', 'email', 'fr', 'Petit rappel',
+              'Bonjour {{customer_name}}, {{#entries}}{{document_number}} {{open_amount}}{{/entries}}')$$,
     'dunning_admin inserts a template'
 );
 SELECT lives_ok($$DELETE FROM dunning.template WHERE name = 'relance_courtoise'$$,
@@ -474,7 +478,7 @@ SELECT results_eq(
              (SELECT count(*) FROM dunning.profile), (SELECT count(*) FROM dunning.template),
              (SELECT count(*) FROM dunning.customer)
         FROM dunning.settings s$$,
-    $$VALUES ('Europe/Paris'::text, 10::numeric, 'dunning.customer', 'dunning.entry', 7, 1::bigint, 10::bigint, 0::bigint)$$,
+    $$VALUES ('Europe/Paris'::text, 10::numeric, 'dunning.customer', 'dunning.entry', 7, 1::bigint, 12::bigint, 0::bigint)$$,
     'dunning_admin''s flow left what it should: settings and step updated, no extra profile or template'
 );
 
