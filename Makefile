@@ -15,7 +15,7 @@ OBJS = \
 	src/steps.o
 
 # The SQL sources, concatenated into the versioned install script.
-SQL_SOURCES = src/dunning.sql src/planner.sql src/outbox.sql src/nightly.sql
+SQL_SOURCES = src/dunning.sql src/planner.sql src/outbox.sql src/nightly.sql src/reporting.sql
 DATA_built = dunning--$(EXTVERSION).sql
 EXTRA_CLEAN = dunning--$(EXTVERSION).sql
 

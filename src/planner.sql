@@ -494,8 +494,10 @@ RETURN EXISTS (
 
 -- "Today" for the planner: the date in settings.timezone (seed 004: the
 -- nightly run is at 01:00 UTC; a Paris company's day is Paris's).
+-- SECURITY DEFINER: readers may ask what day it is without reading the
+-- settings.
 CREATE FUNCTION dunning.today() RETURNS date
-    LANGUAGE sql STABLE PARALLEL SAFE
+    LANGUAGE sql STABLE PARALLEL SAFE SECURITY DEFINER
     SET search_path = pg_catalog, pg_temp
 RETURN (pg_catalog.now() AT TIME ZONE (SELECT s.timezone FROM dunning.settings s))::date;
 COMMENT ON FUNCTION dunning.today() IS 'today''s date in settings.timezone, the default of every as_of and executed_on';
@@ -1207,7 +1209,8 @@ SELECT a.collector, a.action_id, a.customer_id, a.customer_name, a.media, a.step
        pr.selected_amount AS amount, pr.currency, pr.selected_entry_count AS entry_count, a.customer_in_dispute, a.has_disputed_entries, a.proposed_on
 FROM dunning.action a
 JOIN dunning.proposal pr ON pr.action_id = a.action_id
-WHERE a.status = 'proposed' AND a.selected AND a.media IN ('phone', 'other');
+WHERE a.status = 'proposed' AND a.selected AND a.media IN ('phone', 'other')
+  AND pr.selected_entry_count > 0;   -- mark_done refuses an action with every entry unticked
 COMMENT ON VIEW dunning.todo IS 'selected phone and other actions waiting to be done, per collector';
 
 -- Every action ever made, with its status history.

@@ -24,6 +24,9 @@ q() { psql -X -q -v ON_ERROR_STOP=1 -P footer=off "$@"; }
 
 q -c 'CREATE EXTENSION dunning'
 q -f "$ROOT/test/data/sample_ledger.sql"
+# The company block of letters and the signature of emails.
+q -c "UPDATE dunning.settings SET company_name = 'Atelier Durand SARL',
+             company_address = E'ZA des Forges, 14 rue de l''Industrie\\n69800 Saint-Priest\\nSIREN 512 345 678'"
 
 say "settings (one row)"
 q -x -c 'SELECT * FROM dunning.settings'

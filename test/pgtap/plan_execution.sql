@@ -57,7 +57,7 @@
 --   * mark_done: the phone action done with its note, off the to-do list;
 --   * an executed action can no longer be marked done, ticked or unticked.
 BEGIN;
-SELECT plan(56);
+SELECT plan(57);
 SET LOCAL client_min_messages = warning;
 
 -------------------------------------------------------------------------------
@@ -151,6 +151,11 @@ SELECT results_eq(
       FROM dunning.todo t ORDER BY t.collector, t.customer_id$$,
     $$VALUES ('cid', pg_temp.aid('EP', 'R1'), 'EP', 'phone', 'R1', 250.00, 'EUR')$$,
     'dunning.todo lists the ticked phone action under its collector, not the unticked one');
+-- With its only entry unticked, mark_done would refuse it: it leaves the list.
+SELECT dunning.untick(pg_temp.aid('EP', 'R1'), 'EP-1');
+SELECT is_empty($$SELECT * FROM dunning.todo t WHERE t.customer_id = 'EP'$$,
+                'a phone action whose every entry is unticked is not on the to-do list');
+SELECT dunning.tick(pg_temp.aid('EP', 'R1'), 'EP-1');
 
 -------------------------------------------------------------------------------
 -- explain

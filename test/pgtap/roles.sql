@@ -10,7 +10,7 @@
 -- senders and readers see no configuration or ledger but can use
 -- dunning.level.
 BEGIN;
-SELECT plan(259);
+SELECT plan(298);
 
 -------------------------------------------------------------------------------
 -- The roles.
@@ -111,6 +111,12 @@ SELECT table_privs_are('dunning', t, r, CASE WHEN r IN ('dunning_admin', 'dunnin
                                               ELSE ARRAY[]::name[] END)
 FROM unnest(ARRAY['run', 'customer_state', 'entry_state', 'action', 'action_entry', 'action_event', 'selection', 'anomaly',
                   'outbox', 'outbox_status', 'proposal', 'batch', 'todo', 'activity']) AS t,
+     unnest(ARRAY['dunning_admin', 'dunning_collector', 'dunning_sender', 'dunning_reader', 'public']) AS r;
+
+-- The reporting views: readers, admins and collectors read them all.
+SELECT table_privs_are('dunning', t, r, CASE WHEN r IN ('dunning_admin', 'dunning_collector', 'dunning_reader')
+                                              THEN ARRAY['SELECT'] ELSE ARRAY[]::name[] END)
+FROM unnest(ARRAY['amount_to_dun', 'collector_todo', 'reminders_per_day', 'reminder_counts', 'ageing', 'dso']) AS t,
      unnest(ARRAY['dunning_admin', 'dunning_collector', 'dunning_sender', 'dunning_reader', 'public']) AS r;
 
 -- PUBLIC: nothing.
@@ -282,6 +288,12 @@ INSERT INTO dunning_planner_function VALUES
     ('dunning.render(template text, context jsonb, language text, html boolean)'),
     ('dunning.letter_document(title text, language text, pages text[])'), ('dunning.html_escape(t text)');
 
+-- The reporting functions behind dunning.ageing and dunning.dso: readers,
+-- collectors and admins.
+CREATE TEMPORARY TABLE dunning_reporting_function (signature text) ON COMMIT DROP;
+INSERT INTO dunning_reporting_function VALUES
+    ('dunning.ageing_on(as_of date)'), ('dunning.dso_on(as_of date, period_days integer)');
+
 -- The outbox protocol: senders only.
 CREATE TEMPORARY TABLE dunning_sender_function (signature text) ON COMMIT DROP;
 INSERT INTO dunning_sender_function VALUES
@@ -302,15 +314,17 @@ SELECT set_eq(
 SELECT set_eq(
     $$SELECT f.signature FROM dunning_function f
        WHERE pg_catalog.has_function_privilege('dunning_reader', f.oid, 'EXECUTE')$$,
-    $$SELECT signature FROM dunning_level_function UNION ALL SELECT signature FROM dunning_rule_function$$,
-    'dunning_reader may execute the level and rule functions and nothing else'
+    $$SELECT signature FROM dunning_level_function UNION ALL SELECT signature FROM dunning_rule_function
+      UNION ALL SELECT signature FROM dunning_reporting_function$$,
+    'dunning_reader may execute the level, rule and reporting functions and nothing else'
 );
 SELECT set_eq(
     $$SELECT f.signature FROM dunning_function f
        WHERE pg_catalog.has_function_privilege('dunning_collector', f.oid, 'EXECUTE')$$,
     $$SELECT signature FROM dunning_level_function UNION ALL SELECT signature FROM dunning_rule_function
-      UNION ALL SELECT signature FROM dunning_planner_function$$,
-    'dunning_collector may execute the level, rule and planner functions and nothing else'
+      UNION ALL SELECT signature FROM dunning_planner_function
+      UNION ALL SELECT signature FROM dunning_reporting_function$$,
+    'dunning_collector may execute the level, rule, planner and reporting functions and nothing else'
 );
 SELECT set_eq(
     $$SELECT f.signature FROM dunning_function f
@@ -321,6 +335,8 @@ SELECT set_eq(
       UNION ALL
       SELECT signature FROM dunning_planner_function
       UNION ALL
+      SELECT signature FROM dunning_reporting_function
+      UNION ALL
       VALUES ('dunning.criteria_check(criteria jsonb)'),
              ('dunning.check_ledger_relation(relation regclass, contract text)'),
              ('dunning.attach(customers regclass, entries regclass)'),
@@ -330,7 +346,7 @@ SELECT set_eq(
              ('dunning.template_placeholders(template text, what text, subject boolean)'),
              ('dunning.schedule_nightly(cron text)'), ('dunning.unschedule_nightly()'),
              ('dunning.nightly_job_name()'), ('dunning.cron_database()'), ('dunning.require_pg_cron(cron text)')$$,
-    'dunning_admin may execute the level, rule and planner functions, the six configuration functions and the scheduling ones, no trigger, internal or sender function'
+    'dunning_admin may execute the level, rule, planner and reporting functions, the six configuration functions and the scheduling ones, no trigger, internal or sender function'
 );
 
 -------------------------------------------------------------------------------
@@ -511,6 +527,13 @@ SELECT throws_ok($$SELECT dunning.attach('dunning.customer', 'dunning.entry')$$,
 SELECT ok('R2'::dunning.level < 'R3', 'dunning_reader compares levels');
 SELECT is((SELECT min(l) FROM (VALUES ('R4'::dunning.level), ('none'), ('R1')) AS v (l)), 'none'::dunning.level,
           'dunning_reader uses the min aggregate of dunning.level');
+SELECT lives_ok('SELECT dunning.today()', 'dunning_reader asks dunning.today() (it reads settings.timezone for it)');
+SELECT lives_ok('SELECT * FROM dunning.amount_to_dun', 'dunning_reader reads dunning.amount_to_dun');
+SELECT lives_ok('SELECT * FROM dunning.collector_todo', 'dunning_reader reads dunning.collector_todo');
+SELECT lives_ok('SELECT * FROM dunning.reminders_per_day', 'dunning_reader reads dunning.reminders_per_day');
+SELECT lives_ok('SELECT * FROM dunning.reminder_counts', 'dunning_reader reads dunning.reminder_counts');
+SELECT lives_ok('SELECT * FROM dunning.ageing', 'dunning_reader reads dunning.ageing');
+SELECT lives_ok('SELECT * FROM dunning.dso', 'dunning_reader reads dunning.dso');
 RESET ROLE;
 
 SET ROLE dunning_sender;
@@ -541,6 +564,10 @@ SELECT throws_ok('SELECT * FROM dunning.outbox', '42501', 'permission denied for
 SELECT throws_ok($$SELECT dunning.plan('2026-06-30')$$, '42501', 'permission denied for function plan',
                  'dunning_sender cannot plan');
 SELECT is_empty('SELECT * FROM dunning.claim(''roles test'', 10)', 'dunning_sender claims (an empty outbox here)');
+SELECT throws_ok('SELECT * FROM dunning.ageing', '42501', 'permission denied for view ageing',
+                 'dunning_sender cannot read the reporting views');
+SELECT throws_ok($$SELECT * FROM dunning.ageing_on('2026-06-30')$$, '42501', 'permission denied for function ageing_on',
+                 'dunning_sender cannot call the reporting functions');
 SELECT throws_ok('CREATE TEMPORARY TABLE sender_media (m dunning.media)',
                  '42501', 'permission denied for type dunning.media',
                  'dunning_sender has no USAGE on dunning.media');
