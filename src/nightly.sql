@@ -31,12 +31,15 @@ COMMENT ON FUNCTION dunning.run_nightly(date) IS
     'plans for a date (default today in settings.timezone), then queues every selected email and letter proposal whose step has auto_send; returns the run id';
 
 -- The pg_cron job's name: one per database, since pg_cron keeps the jobs of
--- every database of the cluster in one table, by name and user.  Its
--- command is fixed text, never configurable.
+-- every database of the cluster in one table, by name and user.  A name is
+-- at most 63 bytes: a database name too long for it is replaced by its md5.
+-- The job's command is fixed text, never configurable.
 CREATE FUNCTION dunning.nightly_job_name() RETURNS text
     LANGUAGE sql STABLE
     SET search_path = pg_catalog, pg_temp
-RETURN 'dunning-nightly ' || pg_catalog.current_database();
+RETURN CASE WHEN pg_catalog.octet_length(pg_catalog.current_database()) <= 47
+            THEN 'dunning-nightly ' || pg_catalog.current_database()
+            ELSE 'dunning-nightly ' || pg_catalog.md5(pg_catalog.current_database()) END;
 
 -- cron.database_name is readable by superusers (and pg_read_all_settings)
 -- only: a plain admin gets NULL instead of an error.

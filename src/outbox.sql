@@ -16,9 +16,10 @@
 --
 -- available_at is when a message may next be claimed: when it was queued,
 -- when its retry is due, or when its lease ends.  Leases and retries count
--- from the sender's statement (statement_timestamp()), not from the start
--- of its transaction: a sender that opened a transaction long before its
--- claim still gets the whole lease.  One index on it serves
+-- from the moment of the call (clock_timestamp(), read once per call), not
+-- from the start of the sender's transaction or statement: a sender that
+-- opened a transaction long before its claim, or loops in a DO block or a
+-- procedure, still gets the whole lease and sees what became claimable.  One index on it serves
 -- every claim (and a smaller one the claimed messages).
 -------------------------------------------------------------------------------
 
@@ -73,7 +74,8 @@ BEGIN
            CASE WHEN m.media = 'letter' THEN dunning.letter_document(m.subject, m.language, ARRAY[m.body])
                 ELSE m.body END,
            m.payload
-    FROM dunning.action_message() m;
+    FROM dunning.action_message() m
+    ORDER BY m.customer_id, m.action_id;   -- message ids in a stable order, run after run
     IF executed > 0 THEN
         PERFORM pg_catalog.pg_notify('dunning_outbox', executed::text);
     END IF;
@@ -96,6 +98,7 @@ AS $$
 DECLARE
     s dunning.settings;
     r record;
+    at_now timestamptz := pg_catalog.clock_timestamp();
     wanted integer := max;
     handed integer;
     cancelled integer;
@@ -118,13 +121,13 @@ BEGIN
     -- out again.  SKIP LOCKED: claimers never wait for each other.
     WITH expired AS (
         SELECT o.message_id FROM dunning.outbox o
-        WHERE o.status = 'claimed' AND o.available_at <= pg_catalog.statement_timestamp()
+        WHERE o.status = 'claimed' AND o.available_at <= at_now
           AND o.attempts >= s.max_attempts
         ORDER BY o.available_at, o.message_id
         FOR UPDATE SKIP LOCKED),
     dead AS (
         UPDATE dunning.outbox o
-           SET status = 'dead', finished_at = pg_catalog.statement_timestamp(),
+           SET status = 'dead', finished_at = at_now,
                last_error = pg_catalog.format('the lease of sender %s ran out on attempt %s without an ack or nack',
                                               o.claimed_by, o.attempts)
           FROM expired e
@@ -146,7 +149,7 @@ BEGIN
             WITH picked AS (
                 SELECT o.message_id, o.action_id, o.status FROM dunning.outbox o
                 WHERE o.status = ANY (ARRAY['queued', 'failed', 'claimed'])
-                  AND o.available_at <= pg_catalog.statement_timestamp()
+                  AND o.available_at <= $5
                   -- a last attempt whose lease ran out is dead, even if the
                   -- statement above skipped it (locked by a late ack then)
                   AND (o.status <> 'claimed' OR o.attempts < $4)
@@ -154,8 +157,9 @@ BEGIN
                 LIMIT $2
                 FOR UPDATE SKIP LOCKED),
             -- A reminder none of whose debit entries is still open in the
-            -- ledger (paid, or gone) is cancelled rather than sent, unless a
-            -- sender already held it (it may have gone out: it goes again).
+            -- ledger (paid, or gone) is cancelled rather than sent, unless
+            -- its last claim ran out without a report (it may have gone
+            -- out: it goes again); a nacked one did not go.
             -- A thank-you is about settled entries: it always goes.
             settled AS (
                 SELECT p.message_id FROM picked p
@@ -171,9 +175,9 @@ BEGIN
                        attempts = o.attempts + CASE WHEN st.message_id IS NULL THEN 1 ELSE 0 END,
                        claimed_by = CASE WHEN st.message_id IS NULL THEN $1 ELSE o.claimed_by END,
                        claim_token = CASE WHEN st.message_id IS NULL THEN pg_catalog.gen_random_uuid() ELSE o.claim_token END,
-                       available_at = CASE WHEN st.message_id IS NULL THEN pg_catalog.statement_timestamp() + $3
+                       available_at = CASE WHEN st.message_id IS NULL THEN $5 + $3
                                            ELSE o.available_at END,
-                       finished_at = CASE WHEN st.message_id IS NULL THEN NULL ELSE pg_catalog.statement_timestamp() END
+                       finished_at = CASE WHEN st.message_id IS NULL THEN NULL ELSE $5 END
                   FROM picked p
                   LEFT JOIN settled st ON st.message_id = p.message_id
                  WHERE o.message_id = p.message_id
@@ -191,7 +195,7 @@ BEGIN
             FROM changed c
             ORDER BY c.message_id
             $q$, s.entry_source)
-        USING sender, wanted, lease, s.max_attempts
+        USING sender, wanted, lease, s.max_attempts, at_now
         LOOP
             IF r.status = 'cancelled' THEN
                 cancelled := cancelled + 1;
@@ -266,7 +270,7 @@ DECLARE
 BEGIN
     -- A concurrent re-claim holds the row: this waits for it, then finds
     -- the token changed and refuses.
-    UPDATE dunning.outbox o SET status = 'sent', finished_at = pg_catalog.statement_timestamp()
+    UPDATE dunning.outbox o SET status = 'sent', finished_at = pg_catalog.clock_timestamp()
      WHERE o.message_id = ack.message_id AND o.claim_token = ack.token AND o.status = 'claimed'
     RETURNING o.* INTO m;
     IF NOT FOUND THEN
@@ -289,6 +293,7 @@ AS $$
 DECLARE
     m dunning.outbox;
     limit_attempts integer := (SELECT s.max_attempts FROM dunning.settings s);
+    at_now timestamptz := pg_catalog.clock_timestamp();
 BEGIN
     IF retry_in IS NULL OR retry_in < '0' OR retry_in > '7 days' THEN
         RAISE EXCEPTION 'retry_in must be between 0 and 7 days, got %', COALESCE(retry_in::text, 'NULL')
@@ -297,8 +302,8 @@ BEGIN
     UPDATE dunning.outbox o
        SET status = CASE WHEN o.attempts >= limit_attempts THEN 'dead' ELSE 'failed' END,
            last_error = COALESCE(nack.error, 'no error given'),
-           available_at = pg_catalog.statement_timestamp() + retry_in,
-           finished_at = CASE WHEN o.attempts >= limit_attempts THEN pg_catalog.statement_timestamp() END
+           available_at = at_now + retry_in,
+           finished_at = CASE WHEN o.attempts >= limit_attempts THEN at_now END
      WHERE o.message_id = nack.message_id AND o.claim_token = nack.token AND o.status = 'claimed'
     RETURNING o.* INTO m;
     IF NOT FOUND THEN
