@@ -40,3 +40,12 @@ include $(PGXS)
 
 dunning--$(EXTVERSION).sql: $(SQL_SOURCES) dunning.control
 	cat $(SQL_SOURCES) > $@
+
+# The reference sender (sender/): built and cleaned with the extension.
+all: sender-build
+clean: sender-clean
+sender-build:
+	$(MAKE) -C sender PG_CONFIG=$(PG_CONFIG)
+sender-clean:
+	$(MAKE) -C sender clean
+.PHONY: sender-build sender-clean

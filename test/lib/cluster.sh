@@ -14,7 +14,7 @@ PG_BIN=/usr/lib/postgresql/$PG_MAJOR/bin
 export PG_CONFIG=$PG_BIN/pg_config
 PACKAGES=(make gcc postgresql-$PG_MAJOR postgresql-server-dev-$PG_MAJOR
           postgresql-$PG_MAJOR-cron postgresql-$PG_MAJOR-pgtap
-          libtap-parser-sourcehandler-pgtap-perl)
+          libtap-parser-sourcehandler-pgtap-perl libcurl4-openssl-dev python3-aiosmtpd)
 CLUSTER_PORT=${CLUSTER_PORT:-54329}
 CLUSTER_DIR=
 

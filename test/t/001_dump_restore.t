@@ -92,14 +92,15 @@ UPDATE dunning.step SET days = 7 WHERE scenario_id = 1 AND step = 'R1';
 UPDATE dunning.step SET auto_send = true WHERE scenario_id = 1 AND step = 'R2';
 UPDATE dunning.step SET enabled = false WHERE scenario_id = 1 AND step = 'pre_due';
 UPDATE dunning.scenario SET infinite = true WHERE scenario_id = 2;
-UPDATE dunning.template SET body = 'Hello {{customer_name}}, please pay {{totals}}.'
+UPDATE dunning.template SET body = 'Hello {{customer_name}}, please pay {{totals}}: {{#entries}}{{document_number}} {{/entries}}'
  WHERE name = 'reminder' AND language = 'en';
 
 -- A profile created then deleted, so that identifiers have gaps; then one kept.
 SELECT dunning.create_profile('Temporaire', 50);
 DELETE FROM dunning.profile WHERE name = 'Temporaire';
 INSERT INTO dunning.template (name, media, language, subject, body)
-VALUES ('final_notice', 'letter', 'fr', 'Dernier avis', 'Dernier avis avant contentieux : {{totals}}');
+VALUES ('final_notice', 'letter', 'fr', 'Dernier avis',
+        '{{company_name}} {{customer_name}} {{customer_address}} Dernier avis avant contentieux : {{#entries}}{{document_number}} {{/entries}}{{totals}}');
 SELECT dunning.create_profile('Grands comptes', 10,
     '{"attributes.segment": "grand_compte", "attributes.encours": {">=": 50000}}');
 SELECT dunning.create_profile('Collectivités', 20, '{"attributes.segment": "public"}', NULL);
@@ -178,7 +179,7 @@ for my $seq (qw(template_id_seq profile_id_seq run_id_seq action_id_seq message_
 
 # No default duplicated, and the rules still hold in the restored database.
 for my $db ($custom, $plain) {
-    is(psql($db, <<'SQL'), "1|1|10|2|18\n", 'one settings row, one Standard, ten shipped templates, two scenarios and 18 steps per profile');
+    is(psql($db, <<'SQL'), "1|1|12|2|18\n", 'one settings row, one Standard, twelve shipped templates, two scenarios and 18 steps per profile');
 SELECT (SELECT count(*) FROM dunning.settings),
        (SELECT count(*) FROM dunning.profile WHERE name = 'Standard'),
        (SELECT count(*) FROM dunning.template WHERE builtin),
