@@ -60,6 +60,8 @@ SELECT dunning.template_placeholders('{{#entries}}{{#totals}}{{/totals}}{{/entri
 SELECT dunning.template_placeholders('{{#invoices}}{{/invoices}}', 'the body of template "t" (en)', false);
 SELECT dunning.template_placeholders('Re: {{#entries}}{{/entries}}', 'the subject of template "t" (en)', true);
 SELECT dunning.template_placeholders('Hello {{customer_name', 'the body of template "t" (en)', false);
+-- (cut after 20 bytes at most, between two characters)
+SELECT dunning.template_placeholders('{{aéééééééééééééé', 'the body of template "t" (fr)', false);
 SELECT dunning.template_placeholders('{{Customer-Name}}', 'the body of template "t" (en)', false);
 SELECT dunning.template_placeholders('{{}}', 'the body of template "t" (en)', false);
 

@@ -498,6 +498,69 @@ COMMENT ON FUNCTION dunning.criteria_check(jsonb) IS
 -- tables or views once every column of dunning.ledger_contract is there with
 -- its type (text columns may be varchar).
 -------------------------------------------------------------------------------
+-- The planner, the outbox and the reports read the ledger relations inside
+-- SECURITY DEFINER functions, with the privileges of the extension's owner
+-- (a superuser).  Reading a table runs no code, but a view runs the
+-- functions and operators it calls as that owner: every view it reads
+-- (views over views included), and every function and operator they call,
+-- must therefore be owned by a superuser, so that only a superuser can
+-- change what runs.  Otherwise whoever owns one of them could run code as a
+-- superuser by having the planner read the view.
+CREATE FUNCTION dunning.check_ledger_trust(relation regclass, contract text) RETURNS void
+    LANGUAGE plpgsql STABLE
+    SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    culprit record;
+BEGIN
+    WITH RECURSIVE views (oid) AS (
+        SELECT c.oid FROM pg_catalog.pg_class c WHERE c.oid = relation AND c.relkind = 'v'
+        UNION
+        SELECT d.refobjid
+        FROM views v
+        JOIN pg_catalog.pg_rewrite rw ON rw.ev_class = v.oid
+        JOIN pg_catalog.pg_depend d ON d.classid = 'pg_catalog.pg_rewrite'::pg_catalog.regclass
+                                   AND d.objid = rw.oid
+                                   AND d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass
+        JOIN pg_catalog.pg_class c ON c.oid = d.refobjid AND c.relkind = 'v'
+        WHERE d.refobjid <> v.oid),
+    code (what, owner) AS (
+        SELECT pg_catalog.format('view %s', v.oid::pg_catalog.regclass), c.relowner
+        FROM views v JOIN pg_catalog.pg_class c ON c.oid = v.oid
+        UNION ALL
+        SELECT pg_catalog.format('function %s', p.oid::pg_catalog.regprocedure), p.proowner
+        FROM views v
+        JOIN pg_catalog.pg_rewrite rw ON rw.ev_class = v.oid
+        JOIN pg_catalog.pg_depend d ON d.classid = 'pg_catalog.pg_rewrite'::pg_catalog.regclass AND d.objid = rw.oid
+                                   AND d.refclassid = 'pg_catalog.pg_proc'::pg_catalog.regclass
+        JOIN pg_catalog.pg_proc p ON p.oid = d.refobjid
+        UNION ALL
+        SELECT pg_catalog.format('operator %s', o.oid::pg_catalog.regoperator), owner_oid
+        FROM views v
+        JOIN pg_catalog.pg_rewrite rw ON rw.ev_class = v.oid
+        JOIN pg_catalog.pg_depend d ON d.classid = 'pg_catalog.pg_rewrite'::pg_catalog.regclass AND d.objid = rw.oid
+                                   AND d.refclassid = 'pg_catalog.pg_operator'::pg_catalog.regclass
+        JOIN pg_catalog.pg_operator o ON o.oid = d.refobjid
+        CROSS JOIN LATERAL (VALUES (o.oprowner),
+                                   ((SELECT p.proowner FROM pg_catalog.pg_proc p WHERE p.oid = o.oprcode)))
+                           AS owners (owner_oid))
+    SELECT c.what, r.rolname INTO culprit
+    FROM code c JOIN pg_catalog.pg_roles r ON r.oid = c.owner
+    WHERE NOT r.rolsuper
+    ORDER BY c.what
+    LIMIT 1;
+    IF FOUND THEN
+        RAISE EXCEPTION '% relation % runs % owned by role %, which is not a superuser',
+                contract, relation, culprit.what, pg_catalog.quote_ident(culprit.rolname)
+            USING ERRCODE = 'insufficient_privilege',
+                  DETAIL = 'dunning reads the ledger with its owner''s privileges (a superuser): what a ledger view runs must be changeable by superusers only.',
+                  HINT = 'Have a superuser own the view and what it calls (ALTER ... OWNER TO), or attach a table.';
+    END IF;
+END
+$$;
+COMMENT ON FUNCTION dunning.check_ledger_trust(regclass, text) IS
+    'raises an error when a ledger view, or a view, function or operator it uses, is owned by a role that is not a superuser';
+
 CREATE FUNCTION dunning.check_ledger_relation(relation regclass, contract text) RETURNS void
     LANGUAGE plpgsql STABLE
     SET search_path = pg_catalog, pg_temp
@@ -524,6 +587,7 @@ BEGIN
         RAISE EXCEPTION '% relation % is not a table or a view', contract, relation
             USING ERRCODE = 'wrong_object_type';
     END IF;
+    PERFORM dunning.check_ledger_trust(relation, contract);
 
     FOR required IN
         SELECT l.column_name, l.data_type FROM dunning.ledger_contract l
@@ -1290,7 +1354,7 @@ GRANT SELECT ON dunning.scenario_overview, dunning.scenario_steps, dunning.ledge
 GRANT EXECUTE ON FUNCTION
     dunning.criteria_check(jsonb), dunning.check_ledger_relation(regclass, text),
     dunning.attach(regclass, regclass), dunning.detach(),
-    dunning.create_profile(text, integer, jsonb, text), dunning.restoring(),
+    dunning.create_profile(text, integer, jsonb, text), dunning.restoring(), dunning.check_ledger_trust(regclass, text),
     dunning.template_placeholders(text, text, boolean)
     TO dunning_admin;
 -- Rendering, to preview a template on a context of one's own.

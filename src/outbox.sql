@@ -49,10 +49,10 @@ CREATE TABLE dunning.outbox (
 );
 CREATE INDEX outbox_claimable_idx ON dunning.outbox (available_at, message_id)
     WHERE status OPERATOR(pg_catalog.=) ANY (ARRAY['queued', 'failed', 'claimed']);
--- The leases that run out on their last attempt, found without walking the
--- queued messages.
+-- The leases that run out on their last attempt (and failed messages with
+-- no attempt left), found without walking the queued messages.
 CREATE INDEX outbox_lease_idx ON dunning.outbox (available_at)
-    WHERE status OPERATOR(pg_catalog.=) 'claimed';
+    WHERE status OPERATOR(pg_catalog.=) ANY (ARRAY['claimed', 'failed']);
 CREATE INDEX outbox_customer_id_idx ON dunning.outbox (customer_id);
 COMMENT ON TABLE dunning.outbox IS
     'one row per email or letter to deliver, with its rendered text, every fact a sender needs, and its delivery state';
@@ -116,20 +116,26 @@ BEGIN
             USING ERRCODE = 'invalid_parameter_value';
     END IF;
     SELECT * INTO s FROM dunning.settings;
+    -- Read below with the owner's privileges: nothing in it may run code
+    -- another role can change.
+    PERFORM dunning.check_ledger_trust(s.entry_source, 'entries');
 
-    -- A lease that ran out on the last allowed attempt: dead, not handed
-    -- out again.  SKIP LOCKED: claimers never wait for each other.
+    -- A lease that ran out on the last allowed attempt, or a failed message
+    -- with no attempt left (settings.max_attempts was lowered): dead, not
+    -- handed out again.  SKIP LOCKED: claimers never wait for each other.
     WITH expired AS (
         SELECT o.message_id FROM dunning.outbox o
-        WHERE o.status = 'claimed' AND o.available_at <= at_now
+        WHERE o.status = ANY (ARRAY['claimed', 'failed']) AND o.available_at <= at_now
           AND o.attempts >= s.max_attempts
         ORDER BY o.available_at, o.message_id
         FOR UPDATE SKIP LOCKED),
     dead AS (
         UPDATE dunning.outbox o
            SET status = 'dead', finished_at = at_now,
-               last_error = pg_catalog.format('the lease of sender %s ran out on attempt %s without an ack or nack',
-                                              o.claimed_by, o.attempts)
+               last_error = CASE WHEN o.status = 'claimed'
+                                 THEN pg_catalog.format('the lease of sender %s ran out on attempt %s without an ack or nack',
+                                                        o.claimed_by, o.attempts)
+                                 ELSE o.last_error END
           FROM expired e
          WHERE o.message_id = e.message_id
         RETURNING o.action_id, o.last_error),
@@ -150,9 +156,9 @@ BEGIN
                 SELECT o.message_id, o.action_id, o.status FROM dunning.outbox o
                 WHERE o.status = ANY (ARRAY['queued', 'failed', 'claimed'])
                   AND o.available_at <= $5
-                  -- a last attempt whose lease ran out is dead, even if the
+                  -- a message with no attempt left is dead, even if the
                   -- statement above skipped it (locked by a late ack then)
-                  AND (o.status <> 'claimed' OR o.attempts < $4)
+                  AND (o.status = 'queued' OR o.attempts < $4)
                 ORDER BY o.available_at, o.message_id
                 LIMIT $2
                 FOR UPDATE SKIP LOCKED),
@@ -243,11 +249,11 @@ BEGIN
     END IF;
     IF m.claim_token IS DISTINCT FROM token THEN
         IF m.status = 'claimed' THEN
-            RAISE EXCEPTION 'token % no longer holds message %: its lease ran out and sender % claimed it again',
+            RAISE EXCEPTION 'token % does not hold message %: sender % holds it under another claim',
                     token, message_id, m.claimed_by
                 USING ERRCODE = 'object_not_in_prerequisite_state',
                       DETAIL = 'The other sender delivers it and reports on it; this ' || verb || ' changed nothing.',
-                      HINT = 'Use a lease longer than a batch takes to deliver.';
+                      HINT = 'If it was your claim, its lease ran out: use a lease longer than a batch takes to deliver.';
         END IF;
         RAISE EXCEPTION 'token % does not hold message % (now %)', token, message_id, m.status
             USING ERRCODE = 'object_not_in_prerequisite_state',

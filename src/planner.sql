@@ -916,7 +916,9 @@ AS $$
            CASE WHEN m.media = 'email' THEN m.email ELSE m.customer_name END,
            m.customer_name, m.language,
            dunning.render(COALESCE(m.subject_template, ''), m.context, m.language, false),
-           dunning.render(m.body_template, m.context, m.language, m.media = 'letter'),
+           -- letters are HTML; so is an email whose template starts with a tag
+           dunning.render(m.body_template, m.context, m.language,
+                          m.media = 'letter' OR m.body_template ~ '^\s*<'),
            pg_catalog.jsonb_build_object(
                'action_id', m.action_id, 'customer_id', m.customer_id, 'customer_name', m.customer_name,
                'email', m.email, 'language', m.customer_language, 'step', m.step, 'level', m.level,

@@ -22,6 +22,7 @@
 #include "fmgr.h"
 #include "catalog/pg_type.h"
 #include "lib/stringinfo.h"
+#include "mb/pg_wchar.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/jsonb.h"
@@ -139,7 +140,8 @@ read_tag(const char *p, const char *what, Tag *tag)
 	if (close == NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_CHECK_VIOLATION),
-				 errmsg("unclosed placeholder \"%.20s\" in %s", p, what),
+				 /* the start of it, cut between characters, not inside one */
+				 errmsg("unclosed placeholder \"%.*s\" in %s", pg_mbcliplen(p, strlen(p), 20), p, what),
 				 errhint("A placeholder is written {{name}}.")));
 	len = close - q;
 	while (len > 0 && q[len - 1] == ' ')

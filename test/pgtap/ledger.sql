@@ -12,7 +12,7 @@
 -- dunning.settings, and that dunning.detach() goes back to the defaults.
 BEGIN;
 SET client_min_messages = warning;
-SELECT plan(101);
+SELECT plan(106);
 
 -------------------------------------------------------------------------------
 -- dunning.customer
@@ -414,6 +414,41 @@ SELECT lives_ok($$SELECT dunning.attach('compta.v_dunning_customers', 'compta.v_
                 'dunning_admin attaches the views it may read');
 SELECT lives_ok('SELECT dunning.detach()', 'dunning_admin detaches');
 RESET ROLE;
+
+-- The planner, the outbox and the reports read the ledger as the
+-- extension's owner (a superuser): a view, or anything it calls, that a
+-- non-superuser owns could run that role's code as a superuser.  Refused
+-- whoever attaches it, and again whenever it is read.
+GRANT CREATE ON SCHEMA compta TO dunning_admin;
+SET ROLE dunning_admin;
+CREATE FUNCTION compta.whoami(t text) RETURNS text LANGUAGE sql AS 'SELECT t';
+CREATE VIEW compta.v_customers_by_admin AS SELECT * FROM compta.v_dunning_customers;
+CREATE VIEW compta.v_customers_calling_admin AS
+    SELECT customer_id, compta.whoami(name) AS name, email, language, collector, profile, stop_dunning,
+           in_dispute, attributes
+    FROM compta.v_dunning_customers;
+SELECT throws_ok($$SELECT dunning.attach('compta.v_customers_by_admin', 'compta.v_dunning_entries')$$,
+                 '42501', 'customers relation compta.v_customers_by_admin runs view compta.v_customers_by_admin owned by role dunning_admin, which is not a superuser',
+                 'a view owned by dunning_admin is refused: its owner could make it run anything as the extension''s owner');
+RESET ROLE;
+ALTER VIEW compta.v_customers_calling_admin OWNER TO CURRENT_USER;
+SELECT throws_ok($$SELECT dunning.attach('compta.v_customers_calling_admin', 'compta.v_dunning_entries')$$,
+                 '42501', 'customers relation compta.v_customers_calling_admin runs function compta.whoami(text) owned by role dunning_admin, which is not a superuser',
+                 'a superuser''s view calling a function dunning_admin owns (and may redefine) is refused');
+CREATE VIEW compta.v_customers_nested AS SELECT * FROM compta.v_customers_by_admin;
+SELECT throws_ok($$SELECT dunning.attach('compta.v_customers_nested', 'compta.v_dunning_entries')$$,
+                 '42501', 'customers relation compta.v_customers_nested runs view compta.v_customers_by_admin owned by role dunning_admin, which is not a superuser',
+                 'a superuser''s view over a view dunning_admin owns is refused');
+ALTER FUNCTION compta.whoami(text) OWNER TO CURRENT_USER;
+SELECT lives_ok($$SELECT dunning.attach('compta.v_customers_calling_admin', 'compta.v_dunning_entries')$$,
+                'once a superuser owns the view and the function it calls, the view is accepted');
+-- Owned by a superuser when attached, given away later: the next read refuses it.
+ALTER FUNCTION compta.whoami(text) OWNER TO dunning_admin;
+SELECT throws_ok($$SELECT dunning.plan('2026-06-30')$$,
+                 '42501', 'customers relation compta.v_customers_calling_admin runs function compta.whoami(text) owned by role dunning_admin, which is not a superuser',
+                 'a plan re-checks the attached views and refuses to run code a non-superuser owns');
+SELECT dunning.detach();
+REVOKE CREATE ON SCHEMA compta FROM dunning_admin;
 
 -- The check lives in the settings trigger: a direct UPDATE meets it too.
 SELECT throws_ok($$UPDATE dunning.settings SET customer_source = 'compta.v_customers_no_collector'$$,

@@ -17,11 +17,11 @@
 -- and batch sizes are refused with a clear message and change nothing."
 --
 -- A pgTAP file runs in one transaction, where now() stands still (leases
--- count from the claim's statement_timestamp()): a lease running out is
+-- count from the clock when claim is called): a lease running out is
 -- written here as available_at moved into the past (the isolation spec
 -- lease_expiry lets a real lease run out).
 BEGIN;
-SELECT plan(55);
+SELECT plan(59);
 SET LOCAL client_min_messages = warning;
 
 -------------------------------------------------------------------------------
@@ -200,7 +200,7 @@ SELECT results_eq($$SELECT customer_id, attempt FROM dunning.claim('sender-d', 1
 SELECT isnt(pg_temp.tok('O3'), (SELECT token FROM old_token), 'the new claim has a new token');
 SELECT throws_ok(pg_catalog.format($$SELECT dunning.ack(%s, %L)$$, pg_temp.msg('O3'), (SELECT token FROM old_token)),
                  '55000',
-                 pg_catalog.format('token %s no longer holds message %s: its lease ran out and sender sender-d claimed it again',
+                 pg_catalog.format('token %s does not hold message %s: sender sender-d holds it under another claim',
                                    (SELECT token FROM old_token), pg_temp.msg('O3')),
                  'the first sender''s late ack is refused, naming the sender that holds it now');
 SELECT throws_ok(pg_catalog.format($$SELECT dunning.nack(%s, %L, 'late')$$, pg_temp.msg('O3'), (SELECT token FROM old_token)),
@@ -260,6 +260,37 @@ SELECT results_eq(
     $$VALUES ('email', 'claimed', 1::bigint), ('email', 'dead', 2::bigint), ('email', 'sent', 2::bigint),
              ('letter', 'cancelled', 1::bigint), ('letter', 'claimed', 1::bigint)$$,
     'outbox_status at the end');
+
+-------------------------------------------------------------------------------
+-- max_attempts lowered below a failed message's attempts: dead at the next
+-- claim, not claimed once more.
+-------------------------------------------------------------------------------
+SELECT is(dunning.nack(pg_temp.msg('O7'), pg_temp.tok('O7'), 'printer jammed', '0'), 'failed',
+          'O7''s letter fails on attempt 1 of 2');
+UPDATE dunning.settings SET max_attempts = 1;
+SELECT is_empty($$SELECT * FROM dunning.claim('sender-h', 10) WHERE customer_id = 'O7'$$,
+                'with max_attempts lowered to 1, the failed letter is not claimed again');
+SELECT results_eq(
+    $$SELECT o.status, o.attempts, o.last_error, a.status FROM dunning.outbox o JOIN dunning.action a USING (action_id)
+       WHERE o.customer_id = 'O7'$$,
+    $$VALUES ('dead', 1, 'printer jammed', 'failed')$$,
+    'it is dead, with its last error');
+
+-------------------------------------------------------------------------------
+-- An email template written in HTML: the customer's values are escaped.
+-------------------------------------------------------------------------------
+UPDATE dunning.template
+   SET body = '<p>Dear {{customer_name}},</p><ul>{{#entries}}<li>{{document_number}}</li>{{/entries}}</ul>'
+ WHERE name = 'reminder' AND language = 'fr';
+INSERT INTO dunning.customer (customer_id, name, email, language) VALUES ('O8', 'Huit & <Fils>', 'ap@huit.example', 'fr');
+INSERT INTO dunning.entry (entry_id, customer_id, document_number, kind, document_date, due_date,
+                           amount, open_amount, currency)
+VALUES ('O8-1', 'O8', 'FA-<10>', 'invoice', '2026-05-01', '2026-06-01', 100, 100, 'EUR');
+SELECT dunning.plan('2026-06-30');
+SELECT dunning.send('email', NULL, NULL, '2026-06-30');
+SELECT is((SELECT o.body FROM dunning.outbox o WHERE o.customer_id = 'O8'),
+          '<p>Dear Huit &amp; &lt;Fils&gt;,</p><ul><li>FA-&lt;10&gt;</li></ul>',
+          'an email body whose template starts with a tag is HTML: every value is escaped');
 
 SELECT * FROM finish();
 ROLLBACK;

@@ -344,6 +344,7 @@ SELECT set_eq(
              ('dunning.create_profile(name text, priority integer, criteria jsonb, copy_from text)'),
              ('dunning.restoring()'),
              ('dunning.template_placeholders(template text, what text, subject boolean)'),
+             ('dunning.check_ledger_trust(relation regclass, contract text)'),
              ('dunning.schedule_nightly(cron text)'), ('dunning.unschedule_nightly()'),
              ('dunning.nightly_job_name()'), ('dunning.cron_database()'), ('dunning.require_pg_cron(cron text)')$$,
     'dunning_admin may execute the level, rule, planner and reporting functions, the six configuration functions and the scheduling ones, no trigger, internal or sender function'
