@@ -15,34 +15,15 @@
 use strict;
 use warnings;
 use File::Temp qw(tempdir);
+use FindBin;
+use lib "$FindBin::Bin/../lib";
 use Test::More;
+use DunningTest qw(run psql_in psql_error_in);
 
 $ENV{PGOPTIONS} = '-c client_min_messages=warning';
 my $prefix = 'dunning_dump_' . $$;
 my ($src, $custom, $plain, $second) = map { "${prefix}_$_" } qw(src custom plain second);
 my $dir = tempdir(CLEANUP => 1);
-
-# Runs a command, returns its standard output; the test dies if it fails.
-sub run {
-    my @cmd = @_;
-    open(my $fh, '-|', @cmd) or die "cannot run @cmd: $!";
-    local $/;
-    my $out = <$fh> // '';
-    close($fh) or die "command failed (exit " . ($? >> 8) . "): @cmd\n";
-    return $out;
-}
-
-sub psql {
-    my ($db, $sql) = @_;
-    return run('psql', '-X', '-q', '-A', '-t', '-v', 'ON_ERROR_STOP=1', '-d', $db, '-c', $sql);
-}
-
-# Runs SQL that must fail; returns its error output.
-sub psql_error {
-    my ($db, $sql) = @_;
-    my $err = `psql -X -q -v ON_ERROR_STOP=1 -d '$db' -c "$sql" 2>&1 >/dev/null`;
-    return $? == 0 ? '' : $err;
-}
 
 sub drop_all {
     run('dropdb', '--if-exists', $_) for ($src, $custom, $plain, $second);
@@ -53,14 +34,14 @@ END { drop_all() if defined $src; }
 # Two databases install the extension; the roles exist once, NOLOGIN.
 run('createdb', $src);
 run('createdb', $second);
-ok(eval { psql($src, 'CREATE EXTENSION dunning'); 1 }, 'CREATE EXTENSION in a first database');
-ok(eval { psql($second, 'CREATE EXTENSION dunning'); 1 }, 'CREATE EXTENSION in a second database of the cluster')
+ok(eval { psql_in($src, 'CREATE EXTENSION dunning'); 1 }, 'CREATE EXTENSION in a first database');
+ok(eval { psql_in($second, 'CREATE EXTENSION dunning'); 1 }, 'CREATE EXTENSION in a second database of the cluster')
     or diag($@);
-is(psql($second, q{SELECT count(*) FROM pg_roles WHERE rolname LIKE 'dunning\_%' AND NOT rolcanlogin}),
+is(psql_in($second, q{SELECT count(*) FROM pg_roles WHERE rolname LIKE 'dunning\_%' AND NOT rolcanlogin}),
    "4\n", 'the four roles exist once, NOLOGIN');
 
 # Change the configuration and fill the ledger.
-psql($src, <<'SQL');
+psql_in($src, <<'SQL');
 -- A DBA's own accounting tables and the views that map them to the contract.
 CREATE SCHEMA compta;
 CREATE TABLE compta.clients (code text PRIMARY KEY, raison_sociale text, courriel text);
@@ -165,32 +146,32 @@ my %order_by = (
 );
 for my $table (sort keys %order_by) {
     my $sql = "COPY (SELECT * FROM dunning.$table ORDER BY $order_by{$table}) TO STDOUT";
-    my $want = psql($src, $sql);
+    my $want = psql_in($src, $sql);
     isnt($want, '', "dunning.$table has rows in the source");
     for my $db ($custom, $plain) {
-        is(psql($db, $sql), $want, "dunning.$table identical after restore into " . ($db eq $custom ? 'custom' : 'plain'));
+        is(psql_in($db, $sql), $want, "dunning.$table identical after restore into " . ($db eq $custom ? 'custom' : 'plain'));
     }
 }
 for my $seq (qw(template_id_seq profile_id_seq run_id_seq action_id_seq message_id_seq)) {
     my $sql = "SELECT last_value, is_called FROM dunning.$seq";
-    my $want = psql($src, $sql);
-    is(psql($_, $sql), $want, "dunning.$seq position kept") for ($custom, $plain);
+    my $want = psql_in($src, $sql);
+    is(psql_in($_, $sql), $want, "dunning.$seq position kept") for ($custom, $plain);
 }
 
 # No default duplicated, and the rules still hold in the restored database.
 for my $db ($custom, $plain) {
-    is(psql($db, <<'SQL'), "1|1|12|2|18\n", 'one settings row, one Standard, twelve shipped templates, two scenarios and 18 steps per profile');
+    is(psql_in($db, <<'SQL'), "1|1|12|2|18\n", 'one settings row, one Standard, twelve shipped templates, two scenarios and 18 steps per profile');
 SELECT (SELECT count(*) FROM dunning.settings),
        (SELECT count(*) FROM dunning.profile WHERE name = 'Standard'),
        (SELECT count(*) FROM dunning.template WHERE builtin),
        (SELECT min(n) FROM (SELECT count(*) AS n FROM dunning.scenario GROUP BY profile_id) s),
        (SELECT min(n) FROM (SELECT count(*) AS n FROM dunning.step JOIN dunning.scenario USING (scenario_id) GROUP BY profile_id) s)
 SQL
-    is(psql($db, q{SELECT customer_source, entry_source FROM dunning.settings}),
+    is(psql_in($db, q{SELECT customer_source, entry_source FROM dunning.settings}),
        "compta.v_clients|compta.v_ecritures\n", 'the attached views are still attached');
-    like(psql_error($db, q{DELETE FROM dunning.profile WHERE name = 'Standard'}),
+    like(psql_error_in($db, q{DELETE FROM dunning.profile WHERE name = 'Standard'}),
          qr/profile Standard cannot be deleted/, 'the restored database still refuses to delete Standard');
-    ok(eval { psql($db, q{SELECT dunning.create_profile('Après restauration', 20)}); 1 },
+    ok(eval { psql_in($db, q{SELECT dunning.create_profile('Après restauration', 20)}); 1 },
        'a new profile can be created after the restore (sequences are past the restored ids)') or diag($@);
 }
 

@@ -16,10 +16,12 @@ use warnings;
 use File::Temp qw(tempdir);
 use POSIX qw(WNOHANG _exit);
 use Time::HiRes qw(time sleep);
+use FindBin;
+use lib "$FindBin::Bin/../lib";
 use Test::More;
+use DunningTest qw(run psql_in psql_error_in create_extension slurp drop_now_and_at_exit);
 
 $ENV{PGOPTIONS} = '-c client_min_messages=warning';
-my $parent  = $$;
 my $db      = 'dunning_senders_' . $$;
 my $role    = 'tap_sender_' . $$;          # LOGIN, cluster-wide: dropped at the end
 my $dir     = tempdir(CLEANUP => 1);
@@ -29,38 +31,16 @@ my $MESSAGES = 20_000;
 my $TIMEOUT = 300;                          # seconds for the whole sender run
 my %children;                               # pid => sender name, while running
 
-# Runs a command, returns its standard output; dies if it fails.
-sub run {
-    my @cmd = @_;
-    open(my $fh, '-|', @cmd) or die "cannot run @cmd: $!";
-    local $/;
-    my $out = <$fh> // '';
-    close($fh) or die "command failed (exit " . ($? >> 8) . "): @cmd\n";
-    return $out;
-}
-
-# Runs SQL as the superuser (or as $as), returns unaligned tuples-only output.
+# SQL in this test's database as the superuser (or as $as): psql's output.
 sub psql {
     my ($sql, $as) = @_;
-    return run('psql', '-X', '-q', '-A', '-t', '-v', 'ON_ERROR_STOP=1', '-d', $db,
-               ($as ? ('-U', $as) : ()), '-c', $sql);
+    return psql_in($db, $sql, as => $as);
 }
 
-# Runs SQL that must fail, as $as; returns its error output ('' if it succeeded).
+# SQL that must fail, as $as: its error output ('' if it succeeded).
 sub psql_error {
     my ($sql, $as) = @_;
-    my $pid = open(my $fh, '-|') // die "cannot fork: $!";
-    if ($pid == 0) {
-        open(STDERR, '>&', \*STDOUT) or _exit(127);
-        open(STDOUT, '>', '/dev/null') or _exit(127);
-        # STDERR now goes where STDOUT went: the pipe.
-        exec('psql', '-X', '-q', '-v', 'ON_ERROR_STOP=1', '-d', $db, ($as ? ('-U', $as) : ()), '-c', $sql)
-            or _exit(127);
-    }
-    local $/;
-    my $err = <$fh> // '';
-    close($fh);
-    return $? == 0 ? '' : $err;
+    return psql_error_in($db, $sql, as => $as);
 }
 
 # Starts psql in the background, output into $out; returns its pid.
@@ -78,53 +58,11 @@ sub spawn_psql {
     return $pid;
 }
 
-# CREATE EXTENSION creates the cluster-wide roles when they are missing; two
-# databases installing at once (prove -j) can collide on them: try again.
-sub create_extension {
-    my $err = '';
-    for my $try (1 .. 5) {
-        my $out = '';
-        my $pid = open(my $fh, '-|') // die "cannot fork: $!";
-        if ($pid == 0) {
-            open(STDERR, '>&', \*STDOUT) or _exit(127);
-            exec('psql', '-X', '-q', '-v', 'ON_ERROR_STOP=1', '-d', $db, '-c', 'CREATE EXTENSION dunning') or _exit(127);
-        }
-        { local $/; $out = <$fh> // ''; }
-        close($fh);
-        return 1 if $? == 0;
-        $err = $out;
-        last unless $out =~ /pg_authid_rolname_index/;
-        note("CREATE EXTENSION collided with another installing the roles, try $try: $out");
-        sleep(0.5);
-    }
-    diag($err);
-    return 0;
-}
-sub slurp {
-    my ($file) = @_;
-    open(my $fh, '<', $file) or return '';
-    local $/;
-    return <$fh> // '';
-}
+$SIG{INT} = $SIG{TERM} = sub { exit 1 };   # so that the database and the role are dropped
 
-sub cleanup {
-    return unless defined $parent && $$ == $parent;
-    kill('KILL', $_) for keys %children;
-    waitpid($_, 0) for keys %children;
-    %children = ();
-    eval { run('dropdb', '--if-exists', '--force', $db); 1 } or warn $@;
-    eval { run('psql', '-X', '-q', '-d', 'postgres', '-c', qq{DROP ROLE IF EXISTS "$role"}); 1 } or warn $@;
-}
-END {
-    my $status = $?;
-    cleanup();
-    $? = $status;
-}
-$SIG{INT} = $SIG{TERM} = sub { exit 1 };
-
-cleanup();
+drop_now_and_at_exit(database => $db, role => $role, children => \%children);
 run('createdb', $db);
-ok(create_extension(), 'CREATE EXTENSION') or BAIL_OUT('cannot create the extension');
+ok(create_extension($db), 'CREATE EXTENSION') or BAIL_OUT('cannot create the extension');
 
 # 20,000 customers with an email address, each owing one invoice due on
 # 2026-06-10: R1 (email, 5 days after the due date) is due on 2026-06-30.

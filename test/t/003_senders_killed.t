@@ -14,7 +14,7 @@
 # what they acked is never delivered again, and their late acks are refused
 # for messages others took over.  Last, one message whose lease runs out is
 # claimed by a second sender: the first sender's ack is refused while the
-# second holds it ("no longer holds"), and after it is sent.
+# second holds it ("does not hold ...: sender ... holds it"), and after it is sent.
 #
 # Connection: PGHOST, PGPORT and PGUSER (a superuser), as test/check.sh sets.
 
@@ -24,10 +24,12 @@ use File::Temp qw(tempdir);
 use IO::Handle;
 use POSIX qw(WNOHANG WIFSIGNALED WTERMSIG WIFEXITED WEXITSTATUS _exit);
 use Time::HiRes qw(time sleep);
+use FindBin;
+use lib "$FindBin::Bin/../lib";
 use Test::More;
+use DunningTest qw(run psql_in create_extension slurp poll_every drop_now_and_at_exit);
 
 $ENV{PGOPTIONS} = '-c client_min_messages=warning';
-my $parent   = $$;
 my $db       = 'dunning_killed_' . $$;
 my $role     = 'tap_sender_' . $$;          # LOGIN, cluster-wide: dropped at the end
 my $dir      = tempdir(CLEANUP => 1);
@@ -38,21 +40,10 @@ my $LOGGED   = 20;                          # logs the first 20 as delivered,
 my $ACKED    = 10;                          # and acks the first 10 of those
 my %children;                               # pid => name, while running
 
-# Runs a command, returns its standard output; dies if it fails.
-sub run {
-    my @cmd = @_;
-    open(my $fh, '-|', @cmd) or die "cannot run @cmd: $!";
-    local $/;
-    my $out = <$fh> // '';
-    close($fh) or die "command failed (exit " . ($? >> 8) . "): @cmd\n";
-    return $out;
-}
-
-# Runs SQL as the superuser (or as $as), returns unaligned tuples-only output.
+# SQL in this test's database as the superuser (or as $as): psql's output.
 sub psql {
     my ($sql, $as) = @_;
-    return run('psql', '-X', '-q', '-A', '-t', '-v', 'ON_ERROR_STOP=1', '-d', $db,
-               ($as ? ('-U', $as) : ()), '-c', $sql);
+    return psql_in($db, $sql, as => $as);
 }
 
 # Runs SQL as $as (or the superuser); returns (ok, stdout and stderr).
@@ -117,62 +108,15 @@ sub wait_child {
 # Polls $cond every 0.1 s until it returns true or $timeout seconds pass.
 sub poll {
     my ($timeout, $cond) = @_;
-    my $deadline = time() + $timeout;
-    while (1) {
-        return 1 if $cond->();
-        return 0 if time() > $deadline;
-        sleep(0.1);
-    }
+    return poll_every(0.1, $timeout, $cond);
 }
 
-# CREATE EXTENSION creates the cluster-wide roles when they are missing; two
-# databases installing at once (prove -j) can collide on them: try again.
-sub create_extension {
-    my $err = '';
-    for my $try (1 .. 5) {
-        my $out = '';
-        my $pid = open(my $fh, '-|') // die "cannot fork: $!";
-        if ($pid == 0) {
-            open(STDERR, '>&', \*STDOUT) or _exit(127);
-            exec('psql', '-X', '-q', '-v', 'ON_ERROR_STOP=1', '-d', $db, '-c', 'CREATE EXTENSION dunning') or _exit(127);
-        }
-        { local $/; $out = <$fh> // ''; }
-        close($fh);
-        return 1 if $? == 0;
-        $err = $out;
-        last unless $out =~ /pg_authid_rolname_index/;
-        note("CREATE EXTENSION collided with another installing the roles, try $try: $out");
-        sleep(0.5);
-    }
-    diag($err);
-    return 0;
-}
-sub slurp {
-    my ($file) = @_;
-    open(my $fh, '<', $file) or return '';
-    local $/;
-    return <$fh> // '';
-}
-
-sub cleanup {
-    return unless defined $parent && $$ == $parent;
-    kill('KILL', $_) for keys %children;
-    waitpid($_, 0) for keys %children;
-    %children = ();
-    eval { run('dropdb', '--if-exists', '--force', $db); 1 } or warn $@;
-    eval { run('psql', '-X', '-q', '-d', 'postgres', '-c', qq{DROP ROLE IF EXISTS "$role"}); 1 } or warn $@;
-}
-END {
-    my $status = $?;
-    cleanup();
-    $? = $status;
-}
-$SIG{INT} = $SIG{TERM} = sub { exit 1 };
+$SIG{INT} = $SIG{TERM} = sub { exit 1 };   # so that the database and the role are dropped
 $SIG{PIPE} = 'IGNORE';
 
-cleanup();
+drop_now_and_at_exit(database => $db, role => $role, children => \%children);
 run('createdb', $db);
-ok(create_extension(), 'CREATE EXTENSION') or BAIL_OUT('cannot create the extension');
+ok(create_extension($db), 'CREATE EXTENSION') or BAIL_OUT('cannot create the extension');
 
 # $MESSAGES customers, each owing one invoice due on 2026-06-10: an R1 email
 # each on 2026-06-30.
@@ -443,7 +387,7 @@ ok($ok, "sender A's ack repeated for a message it acked itself is accepted (a re
 is(psql($own_sql), $own_before, 'and changes nothing');
 
 #------------------------------------------------------------------------------
-# While another sender holds the message: "no longer holds".  One more
+# While another sender holds the message: "holds it under another claim".  One more
 # customer, one more message; probe-1 claims it with a 1-second lease, the
 # lease runs out, probe-2 claims it.
 #------------------------------------------------------------------------------
@@ -464,8 +408,8 @@ is("$id2 $attempt2", "$late_id 2", 'probe-2 claims the message again, attempt 2'
 isnt($token2, $token1, 'with a new token');
 ($ok, $out) = psql_try("SELECT dunning.ack($late_id, '$token1')", $role);
 ok(!$ok, "probe-1's ack is refused while probe-2 holds the message");
-like($out, qr/token \Q$token1\E no longer holds message $late_id: its lease ran out and sender probe-2 claimed it again/,
-     'the refusal says the token no longer holds the message, and who claimed it');
+like($out, qr/token \Q$token1\E does not hold message $late_id: sender probe-2 holds it under another claim/,
+     'the refusal says the token does not hold the message, and who holds it');
 is(psql("SELECT status || ' ' || claimed_by || ' ' || (claim_token = '$token2') FROM dunning.outbox WHERE message_id = $late_id"),
    "claimed probe-2 true\n", 'the message is still claimed by probe-2');
 ($ok, $out) = psql_try("SELECT dunning.ack($late_id, '$token2')", $role);

@@ -20,7 +20,9 @@ use strict;
 use warnings;
 use File::Temp qw(tempdir);
 use FindBin;
+use lib "$FindBin::Bin/../lib";
 use Test::More;
+use DunningTest qw(run psql_in);
 
 $ENV{PGOPTIONS} = '-c client_min_messages=warning';
 my $db = 'dunning_rollback_' . $$;
@@ -28,19 +30,10 @@ my $dir = tempdir(CLEANUP => 1);
 my $ledger = "$FindBin::Bin/../data/sample_ledger.sql";
 my $notification = qr/^Asynchronous notification "dunning_outbox"(?: with payload "([^"]*)")? received from server process with PID \d+\.$/m;
 
-# Runs a command, returns its standard output; the test dies if it fails.
-sub run {
-    my @cmd = @_;
-    open(my $fh, '-|', @cmd) or die "cannot run @cmd: $!";
-    local $/;
-    my $out = <$fh> // '';
-    close($fh) or die "command failed (exit " . ($? >> 8) . "): @cmd\n";
-    return $out;
-}
-
+# SQL in this test's database: psql's output, each row ending in "\n".
 sub psql {
     my ($sql) = @_;
-    return run('psql', '-X', '-q', '-A', '-t', '-v', 'ON_ERROR_STOP=1', '-d', $db, '-c', $sql);
+    return psql_in($db, $sql);
 }
 
 # One psql session that LISTENs on dunning_outbox, then runs $script;

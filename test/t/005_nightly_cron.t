@@ -22,53 +22,31 @@
 use strict;
 use warnings;
 use Cwd qw(realpath);
+use FindBin;
+use lib "$FindBin::Bin/../lib";
 use Test::More;
 use Time::HiRes qw(sleep time);
+use DunningTest qw(run psql_in psql_error_in pg_ctl);
 
 $ENV{PGOPTIONS} = '-c client_min_messages=warning';
 my $other = 'dunning_cron_other_' . $$;
 my $job_name;       # "dunning-nightly <database>", per database
 my $wait_for_run = 150;   # seconds: the next minute, and the run
 
-# Runs a command, returns its standard output; the test dies if it fails.
-sub run {
-    my @cmd = @_;
-    open(my $fh, '-|', @cmd) or die "cannot run @cmd: $!";
-    local $/;
-    my $out = <$fh> // '';
-    close($fh) or die "command failed (exit " . ($? >> 8) . "): @cmd\n";
-    return $out;
-}
-
+# SQL in database $db: psql's output without its final newline.
 sub psql {
     my ($db, $sql) = @_;
-    my $out = run('psql', '-X', '-q', '-A', '-t', '-v', 'ON_ERROR_STOP=1', '-d', $db, '-c', $sql);
-    chomp $out;
-    return $out;
+    return psql_in($db, $sql, chomp => 1);
 }
 
-# Runs SQL that must fail, with VERBOSITY verbose (SQLSTATE, DETAIL, HINT);
-# returns its error output, '' if it succeeded.
+# SQL that must fail in database $db, with VERBOSITY verbose (SQLSTATE,
+# DETAIL, HINT); returns its error output, '' if it succeeded.
 sub psql_error {
     my ($db, $sql) = @_;
-    my $err = `psql -X -q -v ON_ERROR_STOP=1 -v VERBOSITY=verbose -d '$db' -c "$sql" 2>&1 >/dev/null`;
-    return $? == 0 ? '' : $err;
+    return psql_error_in($db, $sql, verbose => 1);
 }
 
-# pg_ctl on the suite's cluster, as the owner of its data directory.
-sub pg_ctl {
-    my @args = @_;
-    my $bindir = $ENV{PG_CONFIG} ? `$ENV{PG_CONFIG} --bindir` : '/usr/lib/postgresql/15/bin';
-    chomp $bindir;
-    my @cmd = ("$bindir/pg_ctl", '-D', "$ENV{PGHOST}/data", @args);
-    if ($> == 0) {
-        my $owner = getpwuid((stat("$ENV{PGHOST}/data"))[4]);
-        unshift @cmd, 'runuser', '-u', $owner, '--';
-    }
-    my $out = `cd '$ENV{PGHOST}' && @cmd 2>&1`;
-    return ($? >> 8, $out);
-}
-
+# Restarts the suite's cluster (pg_ctl: as the owner of $PGHOST/data).
 sub restart {
     my ($status, $out) = pg_ctl('-l', "$ENV{PGHOST}/server.log", '-w', '-t', '60', '-m', 'fast', 'restart');
     die "pg_ctl restart failed: $out" if $status != 0;

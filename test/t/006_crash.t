@@ -27,9 +27,11 @@ use warnings;
 use Cwd qw(realpath);
 use File::Temp qw(tempdir);
 use FindBin;
+use lib "$FindBin::Bin/../lib";
 use POSIX qw(WNOHANG);
 use Test::More;
 use Time::HiRes qw(sleep time);
+use DunningTest qw(run psql_in pg_ctl);
 
 $ENV{PGOPTIONS} = '-c client_min_messages=warning';
 my $db = 'dunning_crash_' . $$;
@@ -43,21 +45,11 @@ plan skip_all => 'PGHOST is not a directory holding the data directory data/ of 
                . '(test/lib/cluster.sh): this test stops the server, only the suite\'s own'
     unless $pghost =~ m{^/} && -d $data;
 
-# Runs a command, returns its standard output; the test dies if it fails.
-sub run {
-    my @cmd = @_;
-    open(my $fh, '-|', @cmd) or die "cannot run @cmd: $!";
-    local $/;
-    my $out = <$fh> // '';
-    close($fh) or die "command failed (exit " . ($? >> 8) . "): @cmd\n";
-    return $out;
-}
-
+# SQL in this test's database (or in $database): psql's output without its
+# final newline.
 sub psql {
     my ($sql, $database) = @_;
-    my $out = run('psql', '-X', '-q', '-A', '-t', '-v', 'ON_ERROR_STOP=1', '-d', $database // $db, '-c', $sql);
-    chomp $out;
-    return $out;
+    return psql_in($database // $db, $sql, chomp => 1);
 }
 
 # The server must be the one whose data directory is $PGHOST/data.
@@ -70,17 +62,7 @@ plan skip_all => "run as root or as $owner, the owner of $data, to stop and star
 
 my $armed = 1;   # from here on, the END block makes sure the server runs
 
-# pg_ctl as the data directory's owner, from $PGHOST (as test/lib/cluster.sh).
-sub pg_ctl {
-    my @args = @_;
-    my $bindir = $ENV{PG_CONFIG} ? `$ENV{PG_CONFIG} --bindir` : '/usr/lib/postgresql/15/bin';
-    chomp $bindir;
-    my @cmd = ("$bindir/pg_ctl", '-D', $data, @args);
-    unshift @cmd, 'runuser', '-u', $owner, '--' if $> == 0;
-    my $out = `cd '$pghost' && @cmd 2>&1`;
-    return ($? >> 8, $out);
-}
-
+# pg_ctl (DunningTest) runs on $data, from $pghost, as $owner when we are root.
 sub server_running { (pg_ctl('status'))[0] == 0 }
 
 # Starts the server as test/lib/cluster.sh does; true once it accepts

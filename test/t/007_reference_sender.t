@@ -35,15 +35,16 @@ use warnings;
 use Encode qw(decode);
 use File::Temp qw(tempdir);
 use FindBin;
+use lib "$FindBin::Bin/../lib";
 use IO::Socket::INET;
 use JSON::PP;
 use MIME::QuotedPrint qw(decode_qp);
 use POSIX qw(WNOHANG WIFEXITED WEXITSTATUS _exit);
 use Time::HiRes qw(time sleep);
 use Test::More;
+use DunningTest qw(run psql_in create_extension slurp poll_every drop_now_and_at_exit);
 
 $ENV{PGOPTIONS} = '-c client_min_messages=warning';
-my $parent   = $$;
 my $root     = "$FindBin::Bin/../..";
 my $sender   = "$root/sender/dunning-sender";
 my $db       = 'dunning_refsender_' . $$;
@@ -58,33 +59,16 @@ my $json     = JSON::PP->new->utf8;
 mkdir($_) or die "mkdir $_: $!" for $maildir, $letters;
 chmod(0777, $letters);                      # the sender may run as another user than the test
 
-# Runs a command, returns its standard output; dies if it fails.
-sub run {
-    my @cmd = @_;
-    open(my $fh, '-|', @cmd) or die "cannot run @cmd: $!";
-    local $/;
-    my $out = <$fh> // '';
-    close($fh) or die "command failed (exit " . ($? >> 8) . "): @cmd\n";
-    return $out;
-}
-
-# Runs SQL as the superuser, returns unaligned tuples-only output.
+# SQL in this test's database as the superuser: psql's output.
 sub psql {
     my ($sql) = @_;
-    return run('psql', '-X', '-q', '-A', '-t', '-v', 'ON_ERROR_STOP=1', '-d', $db, '-c', $sql);
+    return psql_in($db, $sql);
 }
 
 # Runs a query returning one json value, decoded.
 sub psql_json {
     my ($sql) = @_;
     return $json->decode(psql($sql));
-}
-
-sub slurp {
-    my ($file) = @_;
-    open(my $fh, '<:raw', $file) or return '';
-    local $/;
-    return <$fh> // '';
 }
 
 # Waits for a child; returns its wait status, or undef after $timeout seconds.
@@ -104,12 +88,7 @@ sub wait_child {
 # Polls $cond every 0.05 s until it returns true or $timeout seconds pass.
 sub poll {
     my ($timeout, $cond) = @_;
-    my $deadline = time() + $timeout;
-    while (1) {
-        return 1 if $cond->();
-        return 0 if time() > $deadline;
-        sleep(0.05);
-    }
+    return poll_every(0.05, $timeout, $cond);
 }
 
 # Starts a program in the background with extra environment, stdout and
@@ -130,49 +109,14 @@ sub spawn {
     return $pid;
 }
 
-# CREATE EXTENSION creates the cluster-wide roles when they are missing; two
-# databases installing at once (prove -j) can collide on them: try again.
-sub create_extension {
-    my $err = '';
-    for my $try (1 .. 5) {
-        my $out = '';
-        my $pid = open(my $fh, '-|') // die "cannot fork: $!";
-        if ($pid == 0) {
-            open(STDERR, '>&', \*STDOUT) or _exit(127);
-            exec('psql', '-X', '-q', '-v', 'ON_ERROR_STOP=1', '-d', $db, '-c', 'CREATE EXTENSION dunning') or _exit(127);
-        }
-        { local $/; $out = <$fh> // ''; }
-        close($fh);
-        return 1 if $? == 0;
-        $err = $out;
-        last unless $out =~ /pg_authid_rolname_index/;
-        note("CREATE EXTENSION collided with another installing the roles, try $try: $out");
-        sleep(0.5);
-    }
-    diag($err);
-    return 0;
-}
-
-sub cleanup {
-    return unless defined $parent && $$ == $parent;
-    kill('KILL', $_) for keys %children;
-    waitpid($_, 0) for keys %children;
-    %children = ();
-    eval { run('dropdb', '--if-exists', '--force', $db); 1 } or warn $@;
-    eval { run('psql', '-X', '-q', '-d', 'postgres', '-c', qq{DROP ROLE IF EXISTS "$role"}); 1 } or warn $@;
-}
-END {
-    my $status = $?;
-    cleanup();
-    $? = $status;
-}
-$SIG{INT} = $SIG{TERM} = sub { exit 1 };
+$SIG{INT} = $SIG{TERM} = sub { exit 1 };   # so that the database and the role are dropped
 $SIG{PIPE} = 'IGNORE';
 
 #------------------------------------------------------------------------------
 # The sender's binary, and the SMTP server.
 #------------------------------------------------------------------------------
-cleanup();   # what a killed run of this test left behind
+# Drops what a killed run of this test left behind; ours at exit.
+drop_now_and_at_exit(database => $db, role => $role, children => \%children);
 
 # make is a no-op when the binary is up to date; its output goes to stderr,
 # not into the TAP stream.
@@ -411,7 +355,7 @@ sub check_letters {
 # The database, the ledger and the sender's role.
 #------------------------------------------------------------------------------
 run('createdb', $db);
-ok(create_extension(), 'CREATE EXTENSION') or do { done_testing(); exit 1 };
+ok(create_extension($db), 'CREATE EXTENSION') or do { done_testing(); exit 1 };
 
 # Customers $from .. $to, each owing one invoice due on 2026-06-10: R1 on
 # 2026-06-30, by email for those with an address, by letter for the others.
