@@ -19,8 +19,9 @@
 -- from the moment of the call (clock_timestamp(), read once per call), not
 -- from the start of the sender's transaction or statement: a sender that
 -- opened a transaction long before its claim, or loops in a DO block or a
--- procedure, still gets the whole lease and sees what became claimable.  One index on it serves
--- every claim (and a smaller one the claimed messages).
+-- procedure, still gets the whole lease and sees what became claimable.
+-- One index on available_at serves every claim; a smaller one finds the
+-- claimed and failed messages that have no attempt left.
 -------------------------------------------------------------------------------
 
 CREATE SEQUENCE dunning.message_id_seq;
