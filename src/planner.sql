@@ -291,11 +291,14 @@ CREATE FUNCTION dunning.evaluate(as_of date, only_customer text DEFAULT NULL, ke
     -- planner cannot estimate through the C rules: without this it prices
     -- sending a million rows back from parallel workers and runs serially.
     SET parallel_tuple_cost = 0.001
+    SET from_collapse_limit = 1
+    SET join_collapse_limit = 1
 AS $$
 DECLARE
     s dunning.settings;
     duplicate_customers text[];
     customers text;   -- the customers relation, each with its profile, as SQL
+    context text;     -- the same, with its scenario and entry states
 BEGIN
     SELECT * INTO s FROM dunning.settings;
     PERFORM dunning.check_ledger_relation(s.customer_source, 'customers');
@@ -313,6 +316,7 @@ BEGIN
             $q$, s.customer_source)
         INTO duplicate_customers USING only_customer;
     END IF;
+    duplicate_customers := COALESCE(duplicate_customers, '{}');
 
     -- The statements below are CREATE TABLE AS, which take no parameters:
     -- dates, customer ids and flags go in as quoted literals, and the
@@ -342,6 +346,33 @@ BEGIN
                  c.stop_dunning, c.in_dispute, c.attributes)' END,
         s.customer_source, only_customer, only_customer);
 
+    -- Each customer with its scenario and the states of its entries: one
+    -- relation, so that the scan below joins the ledger once, to a hash
+    -- table of customers built by parallel workers (the function sets
+    -- from_collapse_limit and join_collapse_limit to 1 to keep that shape).
+    context := pg_catalog.format($q$
+        SELECT cu.*, sc.scenario_id, sc.enabled AS scenario_enabled, sc.steps, sc.thanks_days,
+               cs.entry_ids AS state_entry_ids, cs.levels AS state_levels,
+               cs.last_dunned_on AS state_last_dunned_on, cs.reminder_counts AS state_reminder_counts,
+               cs.thanked_on AS state_thanked_on
+        FROM (%s) AS cu
+        LEFT JOIN ROWS FROM (
+                pg_catalog.unnest((SELECT pg_catalog.array_agg(v.scenario_id ORDER BY v.scenario_id)
+                                     FROM dunning.scenario_steps v)),
+                pg_catalog.unnest((SELECT pg_catalog.array_agg(v.enabled ORDER BY v.scenario_id)
+                                     FROM dunning.scenario_steps v)),
+                pg_catalog.unnest((SELECT pg_catalog.array_agg(v.steps ORDER BY v.scenario_id)
+                                     FROM dunning.scenario_steps v)),
+                pg_catalog.unnest((SELECT pg_catalog.array_agg(th.days ORDER BY v.scenario_id)
+                                     FROM dunning.scenario_steps v
+                                     LEFT JOIN dunning.step th ON th.scenario_id = v.scenario_id
+                                                              AND th.step = 'thanks' AND th.enabled)))
+                AS sc (scenario_id, enabled, steps, thanks_days)
+               ON sc.scenario_id = cu.profile_id * 2 - CASE WHEN cu.has_email THEN 1 ELSE 0 END
+        LEFT JOIN dunning.customer_state AS cs ON cs.customer_id = cu.customer_id
+        WHERE NOT (cu.customer_id = ANY (%L::text[]))
+        $q$, customers, duplicate_customers);
+
     -- Entries: the C rules give the next level, then its date.  For a run,
     -- keep only what a proposal, a thank-you or an anomaly can come from.
     -- One statement over the ledger, parallel when the ledger is large.
@@ -364,9 +395,10 @@ BEGIN
                        e.amount, e.open_amount, e.currency, COALESCE(e.in_dispute, false) AS in_dispute,
                        e.promised_on, e.settled_on, e.settled_by,
                        cu.profile_id,
-                       sc.scenario_id, sc.enabled AS scenario_enabled, sc.steps, sc.thanks_days,
-                       COALESCE(cs.levels[p.i], 'none') AS level, cs.last_dunned_on[p.i] AS last_dunned_on,
-                       COALESCE(cs.reminder_counts[p.i], 0) AS reminder_count, cs.thanked_on[p.i] AS thanked_on,
+                       cu.scenario_id, cu.scenario_enabled, cu.steps, cu.thanks_days,
+                       COALESCE(cu.state_levels[p.i], 'none') AS level, cu.state_last_dunned_on[p.i] AS last_dunned_on,
+                       COALESCE(cu.state_reminder_counts[p.i], 0) AS reminder_count,
+                       cu.state_thanked_on[p.i] AS thanked_on,
                        e.open_amount < 0 AS is_credit,
                        -- The common case (nothing missing, a known kind) costs a few
                        -- NULL tests; the reason is worked out only for the rest.
@@ -391,23 +423,8 @@ BEGIN
                                THEN 'open credit entry without due date or document date'
                        END END AS anomaly
                 FROM %1$s AS e
-                LEFT JOIN (SELECT c0.* FROM (%7$s) AS c0 WHERE NOT (c0.customer_id = ANY (%6$L::text[]))) AS cu
-                       ON cu.customer_id = e.customer_id
-                LEFT JOIN ROWS FROM (
-                        pg_catalog.unnest((SELECT pg_catalog.array_agg(v.scenario_id ORDER BY v.scenario_id)
-                                             FROM dunning.scenario_steps v)),
-                        pg_catalog.unnest((SELECT pg_catalog.array_agg(v.enabled ORDER BY v.scenario_id)
-                                             FROM dunning.scenario_steps v)),
-                        pg_catalog.unnest((SELECT pg_catalog.array_agg(v.steps ORDER BY v.scenario_id)
-                                             FROM dunning.scenario_steps v)),
-                        pg_catalog.unnest((SELECT pg_catalog.array_agg(th.days ORDER BY v.scenario_id)
-                                             FROM dunning.scenario_steps v
-                                             LEFT JOIN dunning.step th ON th.scenario_id = v.scenario_id
-                                                                      AND th.step = 'thanks' AND th.enabled)))
-                        AS sc (scenario_id, enabled, steps, thanks_days)
-                       ON sc.scenario_id = cu.profile_id * 2 - CASE WHEN cu.has_email THEN 1 ELSE 0 END
-                LEFT JOIN dunning.customer_state AS cs ON cs.customer_id = e.customer_id
-                CROSS JOIN LATERAL (SELECT dunning.entry_position(cs.entry_ids, e.entry_id) AS i) AS p
+                LEFT JOIN (%7$s) AS cu ON cu.customer_id = e.customer_id
+                CROSS JOIN LATERAL (SELECT dunning.entry_position(cu.state_entry_ids, e.entry_id) AS i) AS p
                 WHERE (%3$L::text IS NULL OR e.customer_id = %3$L::text)
                   AND (e.open_amount IS DISTINCT FROM 0
                        OR (e.kind = 'invoice' AND e.settled_on > %2$L::date - 400))
@@ -422,7 +439,7 @@ BEGIN
                OR (%5$L::boolean AND x.open_amount <> 0 AND x.due_date < %2$L::date)
         ) AS y
         $q$, s.entry_source, as_of, only_customer, keep_all, s.grouping = 'account_statement',
-        COALESCE(duplicate_customers, '{}'), customers);
+        duplicate_customers, context);
 
     -- An entry_id twice among the kept rows (a view can do that) would be
     -- reminded twice: every copy is an anomaly.
