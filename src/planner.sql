@@ -528,6 +528,20 @@ RETURN CASE WHEN remembered IS FALSE THEN false
             WHEN exclusion_reason IS NULL THEN true
             ELSE COALESCE(remembered AND overrides OPERATOR(pg_catalog.=) exclusion_reason, false) END;
 
+-- Why an entry is left out of its reminder (seed 000), or NULL: a promise
+-- to pay not yet expired, a dispute when disputes are excluded, an amount
+-- under the threshold.
+CREATE FUNCTION dunning.entry_exclusion(s dunning.settings, as_of date, promised_on date, in_dispute boolean,
+                                        open_amount numeric)
+    RETURNS text
+    LANGUAGE sql STABLE PARALLEL SAFE   -- per row: no SET clause, operators qualified
+RETURN CASE
+           WHEN s.exclude_promised AND promised_on OPERATOR(pg_catalog.>=) as_of
+               THEN 'promise to pay by ' OPERATOR(pg_catalog.||) pg_catalog.to_char(promised_on, 'YYYY-MM-DD')
+           WHEN s.exclude_disputed AND in_dispute THEN 'entry in dispute'
+           WHEN pg_catalog.abs(open_amount) OPERATOR(pg_catalog.<) s.min_entry_amount THEN 'below min_entry_amount'
+       END;
+
 -- The step a level is reached by.
 CREATE FUNCTION dunning.level_step(level dunning.level) RETURNS dunning.step_name
     LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE   -- per row: no SET clause, operators qualified
@@ -582,14 +596,16 @@ BEGIN
     INSERT INTO pg_temp.dunning_candidate
     SELECT e.customer_id, dunning.level_step(e.next_level), e.next_level, e.entry_id,
            e.document_number, e.document_date, e.due_date, e.amount, e.open_amount, e.currency,
-           e.level, e.in_dispute, e.is_credit, NULL, e.profile_id, e.scenario_id
+           e.level, e.in_dispute, e.is_credit,
+           dunning.entry_exclusion(s, as_of, e.promised_on, e.in_dispute, e.open_amount), e.profile_id, e.scenario_id
     FROM pg_temp.dunning_eval e
     WHERE e.anomaly IS NULL AND e.next_level IS NOT NULL AND e.due_on <= as_of AND NOT e.is_credit
       AND (s.grouping = 'per_document' OR e.next_level = 'P');
     INSERT INTO pg_temp.dunning_candidate
     SELECT e.customer_id, dunning.level_step(e.next_level), e.next_level, e.entry_id,
            e.document_number, e.document_date, e.due_date, e.amount, e.open_amount, e.currency,
-           e.level, e.in_dispute, e.is_credit, NULL, e.profile_id, e.scenario_id
+           e.level, e.in_dispute, e.is_credit,
+           dunning.entry_exclusion(s, as_of, e.promised_on, e.in_dispute, e.open_amount), e.profile_id, e.scenario_id
     FROM pg_temp.dunning_eval e
     WHERE e.anomaly IS NULL AND e.next_level IS NOT NULL AND e.is_credit
       AND s.grouping = 'per_document'
@@ -602,7 +618,8 @@ BEGIN
         INSERT INTO pg_temp.dunning_candidate
         SELECT e.customer_id, dunning.level_step(t.level), t.level, e.entry_id,
                e.document_number, e.document_date, e.due_date, e.amount, e.open_amount, e.currency,
-               e.level, e.in_dispute, e.is_credit, NULL, e.profile_id, e.scenario_id
+               e.level, e.in_dispute, e.is_credit,
+           dunning.entry_exclusion(s, as_of, e.promised_on, e.in_dispute, e.open_amount), e.profile_id, e.scenario_id
         FROM pg_temp.dunning_eval e
         JOIN (SELECT d.customer_id,
                      dunning.statement_level(d.level, d.next_level, d.due_on, as_of) AS level
@@ -633,21 +650,6 @@ BEGIN
       AND e.settled_on + e.thanks_days <= as_of AND e.settled_on + e.thanks_days > as_of - 30
       AND NOT (s.skip_thanks_for_credit_notes AND e.settled_by = 'credit_note')
       AND (NOT s.thanks_only_if_dunned OR e.level >= 'R1');   -- the pre-due courtesy is not dunning
-
-    -- Entry exclusions (seed 000): promises not yet expired, disputes when
-    -- excluded, amounts under the threshold.
-    UPDATE pg_temp.dunning_candidate c
-       SET exclusion_reason = CASE
-               WHEN s.exclude_promised AND e.promised_on >= as_of
-                   THEN 'promise to pay by ' || pg_catalog.to_char(e.promised_on, 'YYYY-MM-DD')
-               WHEN s.exclude_disputed AND c.in_dispute THEN 'entry in dispute'
-               WHEN pg_catalog.abs(c.open_amount) < s.min_entry_amount THEN 'below min_entry_amount'
-           END
-      FROM pg_temp.dunning_eval e
-     WHERE c.step <> 'thanks' AND e.customer_id = c.customer_id AND e.entry_id = c.entry_id
-       AND ((s.exclude_promised AND e.promised_on >= as_of)
-            OR (s.exclude_disputed AND c.in_dispute)
-            OR pg_catalog.abs(c.open_amount) < s.min_entry_amount);
 
     -- One proposal per customer and step.
     CREATE TEMPORARY TABLE dunning_proposal ON COMMIT DROP AS
@@ -690,9 +692,10 @@ CREATE FUNCTION dunning.plan(as_of date DEFAULT NULL) RETURNS bigint
     SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    this_run  bigint;
-    last_date date;
-    written   bigint;
+    this_run    bigint;
+    last_date   date;
+    new_actions bigint;   -- actions added by this run
+    written     bigint;   -- action entries written by this run
 BEGIN
     as_of := COALESCE(as_of, dunning.today());
     LOCK TABLE dunning.run IN SHARE ROW EXCLUSIVE MODE;
@@ -766,6 +769,7 @@ BEGIN
     SELECT a.action_id, CASE WHEN a.exclusion_reason IS NULL THEN 'proposed' ELSE 'excluded' END,
            a.exclusion_reason
     FROM added a;
+    GET DIAGNOSTICS new_actions = ROW_COUNT;
 
     -- Their entries, as the ledger stands today.
     DELETE FROM dunning.action_entry ae
@@ -789,6 +793,13 @@ BEGIN
     IF written > 10000 AND written > (SELECT c.reltuples FROM pg_catalog.pg_class c
                                       WHERE c.oid = 'dunning.action_entry'::pg_catalog.regclass) / 5 THEN
         ANALYZE dunning.action_entry;
+    END IF;
+    -- The same for the actions, which the executions join by id: with the
+    -- statistics of an empty table, checking 10,000 letters before sending
+    -- them took a minute.
+    IF new_actions > 10000 AND new_actions > (SELECT c.reltuples FROM pg_catalog.pg_class c
+                                              WHERE c.oid = 'dunning.action'::pg_catalog.regclass) / 5 THEN
+        ANALYZE dunning.action;
     END IF;
 
     UPDATE dunning.run r
