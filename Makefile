@@ -8,6 +8,7 @@ OBJS = \
 	src/criteria.o \
 	src/dunning.o \
 	src/level.o \
+	src/message.o \
 	src/render.o \
 	src/schedule.o \
 	src/state.o \
@@ -21,7 +22,7 @@ EXTRA_CLEAN = dunning--$(EXTVERSION).sql
 
 # pg_regress: sql/NAME.sql against expected/NAME.out, in a fresh database
 # where the extension is already created.
-REGRESS = level schedule security outbox render
+REGRESS = level schedule security outbox render message
 REGRESS_OPTS = --load-extension=dunning
 
 # Isolation specs live in test/isolation/{specs,expected}.

@@ -884,6 +884,27 @@ $$;
 COMMENT ON FUNCTION dunning.execute_actions(bigint[], date, text, text) IS
     'executes selected proposed actions: status, history, entry levels, last execution date, reminder counts';
 
+-- The entries of a message as a jsonb array, one object per entry in the
+-- order given (C, src/message.c): what templates render from and what the
+-- outbox payload carries.
+CREATE FUNCTION dunning.entry_list_step(internal, text, text, date, date, numeric, numeric, text, boolean, date)
+    RETURNS internal
+    AS 'MODULE_PATHNAME', 'dunning_entry_list_step'
+    LANGUAGE C CALLED ON NULL INPUT PARALLEL SAFE;
+CREATE FUNCTION dunning.entry_list_final(internal) RETURNS jsonb
+    AS 'MODULE_PATHNAME', 'dunning_entry_list_final'
+    LANGUAGE C CALLED ON NULL INPUT PARALLEL SAFE;
+CREATE AGGREGATE dunning.entry_list(entry_id text, document_number text, document_date date, due_date date,
+                                    amount numeric, open_amount numeric, currency text, in_dispute boolean,
+                                    as_of date) (
+    SFUNC = dunning.entry_list_step,
+    STYPE = internal,
+    FINALFUNC = dunning.entry_list_final,
+    FINALFUNC_MODIFY = READ_WRITE
+);
+COMMENT ON AGGREGATE dunning.entry_list(text, text, date, date, numeric, numeric, text, boolean, date) IS
+    'the entries of a message as a jsonb array: entry_id, document_number (else entry_id), document_date, due_date, amount, open_amount, currency, in_dispute, dispute, days_overdue (as_of - due_date)';
+
 -- The messages of the actions execute_actions() has just executed (the
 -- temporary table dunning_executed, analyzed there): the step's template in
 -- the customer's language, else the step's own (French) one, rendered by
@@ -896,24 +917,23 @@ COMMENT ON FUNCTION dunning.execute_actions(bigint[], date, text, text) IS
 CREATE FUNCTION dunning.action_message()
     RETURNS TABLE (action_id bigint, customer_id text, media dunning.media, recipient text,
                    customer_name text, language text, subject text, body text, payload jsonb)
+    -- No SET clause, so that PostgreSQL inlines the body into its caller's
+    -- query (a function scan would first write a cold night's 200 MB of
+    -- messages to a temporary file); every name and operator is qualified.
     LANGUAGE sql STABLE
-    SET search_path = pg_catalog, pg_temp
 -- A string body: the temporary table exists only when it runs.
 AS $$
     WITH entries AS (
         SELECT ae.action_id,
                pg_catalog.count(*) AS entry_count,
                pg_catalog.max(cs.reminder_counts[dunning.entry_position(cs.entry_ids, ae.entry_id)]) AS reminder_count,
-               pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
-                   'entry_id', ae.entry_id, 'document_number', COALESCE(ae.document_number, ae.entry_id),
-                   'document_date', ae.document_date, 'due_date', ae.due_date, 'amount', ae.amount,
-                   'open_amount', ae.open_amount, 'currency', ae.currency, 'in_dispute', ae.in_dispute,
-                   'dispute', ae.in_dispute, 'days_overdue', a.proposed_on - ae.due_date)
-                   ORDER BY ae.due_date, ae.entry_id) AS entry_list
+               dunning.entry_list(ae.entry_id, ae.document_number, ae.document_date, ae.due_date, ae.amount,
+                                  ae.open_amount, ae.currency, ae.in_dispute, a.proposed_on
+                                  ORDER BY ae.due_date, ae.entry_id) AS entry_list
         FROM pg_temp.dunning_executed AS i
-        JOIN dunning.action a ON a.action_id = i.action_id
-        JOIN dunning.action_entry ae ON ae.action_id = i.action_id
-        LEFT JOIN dunning.customer_state cs ON cs.customer_id = ae.customer_id
+        JOIN dunning.action a ON a.action_id OPERATOR(pg_catalog.=) i.action_id
+        JOIN dunning.action_entry ae ON ae.action_id OPERATOR(pg_catalog.=) i.action_id
+        LEFT JOIN dunning.customer_state cs ON cs.customer_id OPERATOR(pg_catalog.=) ae.customer_id
         WHERE ae.selected
         GROUP BY ae.action_id),
     totals AS (
@@ -923,7 +943,7 @@ AS $$
                pg_catalog.jsonb_object_agg(t.currency, t.total) AS total_map
         FROM (SELECT ae.action_id, ae.currency, pg_catalog.sum(ae.open_amount) AS total
               FROM pg_temp.dunning_executed AS i
-              JOIN dunning.action_entry ae ON ae.action_id = i.action_id
+              JOIN dunning.action_entry ae ON ae.action_id OPERATOR(pg_catalog.=) i.action_id
               WHERE ae.selected
               GROUP BY ae.action_id, ae.currency) t
         GROUP BY t.action_id),
@@ -943,20 +963,21 @@ AS $$
                    'reminder_count', e.reminder_count, 'entry_count', e.entry_count,
                    'entries', e.entry_list, 'total_list', tt.total_list) AS context
         FROM pg_temp.dunning_executed AS i
-        JOIN dunning.action a ON a.action_id = i.action_id
-        JOIN dunning.template base ON base.template_id = a.template_id
+        JOIN dunning.action a ON a.action_id OPERATOR(pg_catalog.=) i.action_id
+        JOIN dunning.template base ON base.template_id OPERATOR(pg_catalog.=) a.template_id
         -- the same template in the customer's language, if there is one
-        LEFT JOIN dunning.template own ON own.name = base.name AND own.language = a.language
-        LEFT JOIN entries e ON e.action_id = a.action_id
-        LEFT JOIN totals tt ON tt.action_id = a.action_id
+        LEFT JOIN dunning.template own ON own.name OPERATOR(pg_catalog.=) base.name
+                                     AND own.language OPERATOR(pg_catalog.=) a.language
+        LEFT JOIN entries e ON e.action_id OPERATOR(pg_catalog.=) a.action_id
+        LEFT JOIN totals tt ON tt.action_id OPERATOR(pg_catalog.=) a.action_id
         CROSS JOIN dunning.settings st)
     SELECT m.action_id, m.customer_id, m.media,
-           CASE WHEN m.media = 'email' THEN m.email ELSE m.customer_name END,
+           CASE WHEN m.media OPERATOR(pg_catalog.=) 'email' THEN m.email ELSE m.customer_name END,
            m.customer_name, m.language,
            dunning.render(COALESCE(m.subject_template, ''), m.context, m.language, false),
            -- letters are HTML; so is an email whose template starts with a tag
            dunning.render(m.body_template, m.context, m.language,
-                          m.media = 'letter' OR m.body_template ~ '^\s*<'),
+                          m.media OPERATOR(pg_catalog.=) 'letter' OR m.body_template OPERATOR(pg_catalog.~) '^\s*<'),
            pg_catalog.jsonb_build_object(
                'action_id', m.action_id, 'customer_id', m.customer_id, 'customer_name', m.customer_name,
                'email', m.email, 'language', m.customer_language, 'step', m.step, 'level', m.level,
