@@ -44,3 +44,39 @@ FROM e WHERE action_id = 2;
 SELECT dunning.entry_list(entry_id, document_number, document_date, due_date, amount, open_amount,
                           currency, in_dispute, as_of) IS NULL AS is_null
 FROM e WHERE false;
+
+--
+-- dunning.total_list() and dunning.total_map(): the sums per currency, the
+-- same values as jsonb_agg(... ORDER BY currency) and jsonb_object_agg() of
+-- GROUP BY currency sums.
+--
+INSERT INTO e (action_id, entry_id, open_amount, currency) VALUES
+    (5, 'T1', 100.10, 'USD'), (5, 'T2', -20, 'EUR'), (5, 'T3', 0.005, 'USD'), (5, 'T4', NULL, 'GBP'),
+    (5, 'T5', 3, 'CHF'),
+    -- sorted by the collation, as ORDER BY sorts (compared below, not shown)
+    (6, 'T6', 7, 'chf'), (6, 'T7', 3, 'CHF'), (6, 'T8', 1, 'Eur'), (6, 'T9', 2, 'éur');
+SELECT jsonb_pretty(dunning.total_list(currency, open_amount)) AS total_list,
+       jsonb_pretty(dunning.total_map(currency, open_amount)) AS total_map
+FROM e WHERE action_id = 5;
+
+SELECT s.action_id,
+       s.list = (SELECT jsonb_agg(jsonb_build_object('currency', t.currency, 'total', t.total) ORDER BY t.currency)
+                 FROM (SELECT currency, sum(open_amount) AS total FROM e
+                       WHERE e.action_id = s.action_id GROUP BY currency) t) AS same_list,
+       s.map = (SELECT jsonb_object_agg(t.currency, t.total)
+                FROM (SELECT currency, sum(open_amount) AS total FROM e
+                      WHERE e.action_id = s.action_id GROUP BY currency) t) AS same_map
+FROM (SELECT action_id, dunning.total_list(currency, open_amount) AS list,
+             dunning.total_map(currency, open_amount) AS map
+      FROM e WHERE action_id IN (1, 3, 5, 6) GROUP BY action_id) s
+ORDER BY s.action_id;
+
+-- An entry without a currency: its own line in the list (last, as ORDER BY
+-- puts NULL), and no key in the map.
+SELECT dunning.total_list(currency, open_amount), dunning.total_map(currency, open_amount)
+FROM e WHERE action_id = 4 OR entry_id = 'E1';
+
+-- No entry: NULL, as jsonb_agg() and jsonb_object_agg().
+SELECT dunning.total_list(currency, open_amount) IS NULL AS list_is_null,
+       dunning.total_map(currency, open_amount) IS NULL AS map_is_null
+FROM e WHERE false;

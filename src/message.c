@@ -1,7 +1,7 @@
 /*
  * message.c
- *		The entries of a message, as the jsonb array that its template is
- *		rendered from and its outbox payload carries.
+ *		The entries of a message and its totals per currency, as the jsonb
+ *		that its template is rendered from and its outbox payload carries.
  *
  * dunning.entry_list() is an aggregate over the entries of an action: one
  * object per entry, in the order the aggregate is given.  It builds the
@@ -9,9 +9,15 @@
  * but converts every date and amount to text and back, and looks up the
  * output function of each value's type, for each of the eleven keys of
  * each entry: a cold night renders a million entries.
+ *
+ * dunning.total_list() and dunning.total_map() are aggregates over the same
+ * entries: the sum per currency, as an array sorted by currency and as an
+ * object keyed by currency.  They share their transition function, so a
+ * query that asks for both sums once, in the same pass as the entries.
  */
 #include "postgres.h"
 
+#include "catalog/pg_collation.h"
 #include "catalog/pg_type.h"
 #include "fmgr.h"
 #include "utils/builtins.h"
@@ -19,9 +25,13 @@
 #include "utils/json.h"
 #include "utils/jsonb.h"
 #include "utils/numeric.h"
+#include "utils/varlena.h"
 
 PG_FUNCTION_INFO_V1(dunning_entry_list_step);
 PG_FUNCTION_INFO_V1(dunning_entry_list_final);
+PG_FUNCTION_INFO_V1(dunning_totals_step);
+PG_FUNCTION_INFO_V1(dunning_total_list_final);
+PG_FUNCTION_INFO_V1(dunning_total_map_final);
 
 /* The array being built; lives in the aggregate's memory context. */
 typedef struct EntryListState
@@ -147,9 +157,7 @@ dunning_entry_list_step(PG_FUNCTION_ARGS)
 	EntryListState *state;
 
 	if (!AggCheckCallContext(fcinfo, &aggcontext))
-		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("dunning.entry_list_step() can only be called by the aggregate dunning.entry_list()")));
+		elog(ERROR, "dunning_entry_list_step called in non-aggregate context");
 
 	oldcontext = MemoryContextSwitchTo(aggcontext);
 	if (PG_ARGISNULL(0))
@@ -198,4 +206,206 @@ dunning_entry_list_final(PG_FUNCTION_ARGS)
 	state = (EntryListState *) PG_GETARG_POINTER(0);
 	array = pushJsonbValue(&state->parse, WJB_END_ARRAY, NULL);
 	PG_RETURN_JSONB_P(JsonbValueToJsonb(array));
+}
+
+/* The sums per currency of one action's entries, in first-seen order. */
+typedef struct Totals
+{
+	int			count;
+	int			size;
+	char	  **currencies;		/* NULL for entries without a currency */
+	int		   *lengths;
+	Numeric    *sums;			/* NULL while no amount was given */
+} Totals;
+
+/*
+ * Transition function of dunning.total_list(currency, amount) and
+ * dunning.total_map(currency, amount): adds the amount to its currency's
+ * sum.  A NULL amount is skipped, as sum() skips it.
+ */
+Datum
+dunning_totals_step(PG_FUNCTION_ARGS)
+{
+	MemoryContext aggcontext;
+	MemoryContext oldcontext;
+	Totals	   *totals;
+	const char *currency = NULL;
+	int			length = 0;
+	int			i;
+
+	if (!AggCheckCallContext(fcinfo, &aggcontext))
+		elog(ERROR, "dunning_totals_step called in non-aggregate context");
+
+	oldcontext = MemoryContextSwitchTo(aggcontext);
+	if (PG_ARGISNULL(0))
+	{
+		totals = palloc0(sizeof(Totals));
+		totals->size = 4;
+		totals->currencies = palloc(totals->size * sizeof(char *));
+		totals->lengths = palloc(totals->size * sizeof(int));
+		totals->sums = palloc(totals->size * sizeof(Numeric));
+	}
+	else
+		totals = (Totals *) PG_GETARG_POINTER(0);
+
+	if (!PG_ARGISNULL(1))
+	{
+		text	   *t = PG_GETARG_TEXT_PP(1);
+
+		currency = VARDATA_ANY(t);
+		length = VARSIZE_ANY_EXHDR(t);
+	}
+	for (i = 0; i < totals->count; i++)
+		if (currency == NULL ? totals->currencies[i] == NULL :
+			(totals->currencies[i] != NULL && totals->lengths[i] == length &&
+			 memcmp(totals->currencies[i], currency, length) == 0))
+			break;
+	if (i == totals->count)
+	{
+		if (totals->count == totals->size)
+		{
+			totals->size *= 2;
+			totals->currencies = repalloc(totals->currencies, totals->size * sizeof(char *));
+			totals->lengths = repalloc(totals->lengths, totals->size * sizeof(int));
+			totals->sums = repalloc(totals->sums, totals->size * sizeof(Numeric));
+		}
+		totals->currencies[i] = currency ? pnstrdup(currency, length) : NULL;
+		totals->lengths[i] = length;
+		totals->sums[i] = NULL;
+		totals->count++;
+	}
+	if (!PG_ARGISNULL(2))
+	{
+		if (totals->sums[i] == NULL)
+			totals->sums[i] = PG_GETARG_NUMERIC_COPY(2);
+		else
+			totals->sums[i] = DatumGetNumeric(DirectFunctionCall2(numeric_add,
+																  NumericGetDatum(totals->sums[i]),
+																  PG_GETARG_DATUM(2)));
+	}
+	MemoryContextSwitchTo(oldcontext);
+	PG_RETURN_POINTER(totals);
+}
+
+/* For sorting the currencies as ORDER BY currency does: NULL last. */
+static Oid	sort_collation;
+static Totals *sort_totals;
+
+static int
+compare_currencies(const void *a, const void *b)
+{
+	int			i = *(const int *) a;
+	int			j = *(const int *) b;
+
+	if (sort_totals->currencies[i] == NULL || sort_totals->currencies[j] == NULL)
+		return (sort_totals->currencies[i] == NULL) - (sort_totals->currencies[j] == NULL);
+	return varstr_cmp(sort_totals->currencies[i], sort_totals->lengths[i],
+					  sort_totals->currencies[j], sort_totals->lengths[j], sort_collation);
+}
+
+static void
+push_total(JsonbParseState **parse, Numeric sum)
+{
+	JsonbValue	v;
+
+	if (sum == NULL)
+		v.type = jbvNull;
+	else if (numeric_is_nan(sum) || numeric_is_inf(sum))
+	{
+		v.type = jbvString;
+		v.val.string.val = DatumGetCString(DirectFunctionCall1(numeric_out, NumericGetDatum(sum)));
+		v.val.string.len = strlen(v.val.string.val);
+	}
+	else
+	{
+		v.type = jbvNumeric;
+		v.val.numeric = sum;
+	}
+	pushJsonbValue(parse, WJB_VALUE, &v);
+}
+
+/*
+ * Final function of dunning.total_list(): [{"currency": ..., "total": ...}]
+ * sorted by currency in the aggregate's collation, as jsonb_agg(...
+ * ORDER BY currency) of the sums gives it.  Leaves the state as it is.
+ */
+Datum
+dunning_total_list_final(PG_FUNCTION_ARGS)
+{
+	Totals	   *totals;
+	JsonbParseState *parse = NULL;
+	JsonbValue *array;
+	JsonbValue	v;
+	int		   *order;
+	int			i;
+
+	if (PG_ARGISNULL(0))
+		PG_RETURN_NULL();
+	totals = (Totals *) PG_GETARG_POINTER(0);
+	order = palloc(totals->count * sizeof(int));
+	for (i = 0; i < totals->count; i++)
+		order[i] = i;
+	sort_collation = OidIsValid(PG_GET_COLLATION()) ? PG_GET_COLLATION() : DEFAULT_COLLATION_OID;
+	sort_totals = totals;
+	qsort(order, totals->count, sizeof(int), compare_currencies);
+
+	pushJsonbValue(&parse, WJB_BEGIN_ARRAY, NULL);
+	for (i = 0; i < totals->count; i++)
+	{
+		int			k = order[i];
+
+		/* keys in jsonb's order: "total" before "currency" */
+		pushJsonbValue(&parse, WJB_BEGIN_OBJECT, NULL);
+		v.type = jbvString;
+		v.val.string.val = "total";
+		v.val.string.len = 5;
+		pushJsonbValue(&parse, WJB_KEY, &v);
+		push_total(&parse, totals->sums[k]);
+		v.val.string.val = "currency";
+		v.val.string.len = 8;
+		pushJsonbValue(&parse, WJB_KEY, &v);
+		if (totals->currencies[k] == NULL)
+			v.type = jbvNull;
+		else
+		{
+			v.val.string.val = totals->currencies[k];
+			v.val.string.len = totals->lengths[k];
+		}
+		pushJsonbValue(&parse, WJB_VALUE, &v);
+		pushJsonbValue(&parse, WJB_END_OBJECT, NULL);
+	}
+	array = pushJsonbValue(&parse, WJB_END_ARRAY, NULL);
+	PG_RETURN_JSONB_P(JsonbValueToJsonb(array));
+}
+
+/*
+ * Final function of dunning.total_map(): {"EUR": ..., "GBP": ...}, as
+ * jsonb_object_agg(currency, sum) gives it; entries without a currency,
+ * which no object key can name, are left out.  Leaves the state as it is.
+ */
+Datum
+dunning_total_map_final(PG_FUNCTION_ARGS)
+{
+	Totals	   *totals;
+	JsonbParseState *parse = NULL;
+	JsonbValue *object;
+	JsonbValue	v;
+	int			i;
+
+	if (PG_ARGISNULL(0))
+		PG_RETURN_NULL();
+	totals = (Totals *) PG_GETARG_POINTER(0);
+	pushJsonbValue(&parse, WJB_BEGIN_OBJECT, NULL);
+	for (i = 0; i < totals->count; i++)
+	{
+		if (totals->currencies[i] == NULL)
+			continue;
+		v.type = jbvString;
+		v.val.string.val = totals->currencies[i];
+		v.val.string.len = totals->lengths[i];
+		pushJsonbValue(&parse, WJB_KEY, &v);
+		push_total(&parse, totals->sums[i]);
+	}
+	object = pushJsonbValue(&parse, WJB_END_OBJECT, NULL);
+	PG_RETURN_JSONB_P(JsonbValueToJsonb(object));
 }

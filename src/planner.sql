@@ -905,6 +905,33 @@ CREATE AGGREGATE dunning.entry_list(entry_id text, document_number text, documen
 COMMENT ON AGGREGATE dunning.entry_list(text, text, date, date, numeric, numeric, text, boolean, date) IS
     'the entries of a message as a jsonb array: entry_id, document_number (else entry_id), document_date, due_date, amount, open_amount, currency, in_dispute, dispute, days_overdue (as_of - due_date)';
 
+-- The totals of a message per currency (C, src/message.c): as an array
+-- sorted by currency, and as an object keyed by currency.  One transition
+-- function, so a query asking for both sums once.
+CREATE FUNCTION dunning.totals_step(internal, text, numeric) RETURNS internal
+    AS 'MODULE_PATHNAME', 'dunning_totals_step'
+    LANGUAGE C CALLED ON NULL INPUT PARALLEL SAFE;
+CREATE FUNCTION dunning.total_list_final(internal) RETURNS jsonb
+    AS 'MODULE_PATHNAME', 'dunning_total_list_final'
+    LANGUAGE C CALLED ON NULL INPUT PARALLEL SAFE;
+CREATE FUNCTION dunning.total_map_final(internal) RETURNS jsonb
+    AS 'MODULE_PATHNAME', 'dunning_total_map_final'
+    LANGUAGE C CALLED ON NULL INPUT PARALLEL SAFE;
+CREATE AGGREGATE dunning.total_list(currency text, amount numeric) (
+    SFUNC = dunning.totals_step,
+    STYPE = internal,
+    FINALFUNC = dunning.total_list_final
+);
+COMMENT ON AGGREGATE dunning.total_list(text, numeric) IS
+    'the sums of amount per currency as a jsonb array of {"currency", "total"} sorted by currency';
+CREATE AGGREGATE dunning.total_map(currency text, amount numeric) (
+    SFUNC = dunning.totals_step,
+    STYPE = internal,
+    FINALFUNC = dunning.total_map_final
+);
+COMMENT ON AGGREGATE dunning.total_map(text, numeric) IS
+    'the sums of amount per currency as a jsonb object keyed by currency';
+
 -- The messages of the actions execute_actions() has just executed (the
 -- temporary table dunning_executed, analyzed there): the step's template in
 -- the customer's language, else the step's own (French) one, rendered by
@@ -929,24 +956,15 @@ AS $$
                pg_catalog.max(cs.reminder_counts[dunning.entry_position(cs.entry_ids, ae.entry_id)]) AS reminder_count,
                dunning.entry_list(ae.entry_id, ae.document_number, ae.document_date, ae.due_date, ae.amount,
                                   ae.open_amount, ae.currency, ae.in_dispute, a.proposed_on
-                                  ORDER BY ae.due_date, ae.entry_id) AS entry_list
+                                  ORDER BY ae.due_date, ae.entry_id) AS entry_list,
+               dunning.total_list(ae.currency, ae.open_amount) AS total_list,
+               dunning.total_map(ae.currency, ae.open_amount) AS total_map
         FROM pg_temp.dunning_executed AS i
         JOIN dunning.action a ON a.action_id OPERATOR(pg_catalog.=) i.action_id
         JOIN dunning.action_entry ae ON ae.action_id OPERATOR(pg_catalog.=) i.action_id
         LEFT JOIN dunning.customer_state cs ON cs.customer_id OPERATOR(pg_catalog.=) ae.customer_id
         WHERE ae.selected
         GROUP BY ae.action_id),
-    totals AS (
-        SELECT t.action_id,
-               pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object('currency', t.currency, 'total', t.total)
-                                    ORDER BY t.currency) AS total_list,
-               pg_catalog.jsonb_object_agg(t.currency, t.total) AS total_map
-        FROM (SELECT ae.action_id, ae.currency, pg_catalog.sum(ae.open_amount) AS total
-              FROM pg_temp.dunning_executed AS i
-              JOIN dunning.action_entry ae ON ae.action_id OPERATOR(pg_catalog.=) i.action_id
-              WHERE ae.selected
-              GROUP BY ae.action_id, ae.currency) t
-        GROUP BY t.action_id),
     messages AS (
         SELECT a.action_id, a.customer_id, a.media, a.email, a.customer_name, a.step, a.level, a.collector,
                a.language AS customer_language,
@@ -954,14 +972,14 @@ AS $$
                COALESCE(own.language, base.language) AS language,
                COALESCE(own.subject, base.subject) AS subject_template,
                COALESCE(own.body, base.body) AS body_template,
-               e.entry_list, tt.total_map,
+               e.entry_list, e.total_map,
                pg_catalog.jsonb_build_object(
                    'customer_name', a.customer_name, 'customer_id', a.customer_id,
                    'customer_address', a.address,
                    'company_name', st.company_name, 'company_address', st.company_address,
                    'level', a.level, 'step', a.step, 'as_of', a.proposed_on, 'executed_on', a.executed_on,
                    'reminder_count', e.reminder_count, 'entry_count', e.entry_count,
-                   'entries', e.entry_list, 'total_list', tt.total_list) AS context
+                   'entries', e.entry_list, 'total_list', e.total_list) AS context
         FROM pg_temp.dunning_executed AS i
         JOIN dunning.action a ON a.action_id OPERATOR(pg_catalog.=) i.action_id
         JOIN dunning.template base ON base.template_id OPERATOR(pg_catalog.=) a.template_id
@@ -969,7 +987,6 @@ AS $$
         LEFT JOIN dunning.template own ON own.name OPERATOR(pg_catalog.=) base.name
                                      AND own.language OPERATOR(pg_catalog.=) a.language
         LEFT JOIN entries e ON e.action_id OPERATOR(pg_catalog.=) a.action_id
-        LEFT JOIN totals tt ON tt.action_id OPERATOR(pg_catalog.=) a.action_id
         CROSS JOIN dunning.settings st)
     SELECT m.action_id, m.customer_id, m.media,
            CASE WHEN m.media OPERATOR(pg_catalog.=) 'email' THEN m.email ELSE m.customer_name END,
