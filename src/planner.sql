@@ -85,12 +85,15 @@ AS $$
 BEGIN
     INSERT INTO dunning.customer_state AS cs
         (customer_id, entry_ids, levels, last_dunned_on, reminder_counts, thanked_on)
+    -- The arrays take the rows in the order the subquery sorts them: one
+    -- sort, where five array_agg(... ORDER BY) would sort each customer's
+    -- entries five times.
     SELECT m.customer_id,
-           pg_catalog.array_agg(m.entry_id ORDER BY m.entry_id),
-           pg_catalog.array_agg(m.level ORDER BY m.entry_id),
-           pg_catalog.array_agg(m.last_dunned_on ORDER BY m.entry_id),
-           pg_catalog.array_agg(m.reminder_count ORDER BY m.entry_id),
-           pg_catalog.array_agg(m.thanked_on ORDER BY m.entry_id)
+           pg_catalog.array_agg(m.entry_id),
+           pg_catalog.array_agg(m.level),
+           pg_catalog.array_agg(m.last_dunned_on),
+           pg_catalog.array_agg(m.reminder_count),
+           pg_catalog.array_agg(m.thanked_on)
     FROM (
         SELECT COALESCE(c.customer_id, o.customer_id) AS customer_id,
                COALESCE(c.entry_id, o.entry_id) AS entry_id,
@@ -107,6 +110,7 @@ BEGIN
         FULL JOIN (SELECT st.* FROM dunning.entry_state st
                    WHERE st.customer_id IN (SELECT ch.customer_id FROM pg_temp.dunning_state_change ch)) AS o
                ON o.customer_id = c.customer_id AND o.entry_id = c.entry_id
+        ORDER BY 1, 2
     ) AS m
     GROUP BY m.customer_id
     ON CONFLICT (customer_id) DO UPDATE
