@@ -80,3 +80,65 @@ FROM e WHERE action_id = 4 OR entry_id = 'E1';
 SELECT dunning.total_list(currency, open_amount) IS NULL AS list_is_null,
        dunning.total_map(currency, open_amount) IS NULL AS map_is_null
 FROM e WHERE false;
+
+-- Sorted in the collation of the input, as ORDER BY sorts: in "C" by bytes,
+-- in ICU's root collation letter by letter, lower case first.
+SELECT dunning.total_list(currency COLLATE "C", open_amount) -> 0 ->> 'currency' AS first_in_c,
+       dunning.total_list(currency COLLATE "und-x-icu", open_amount) -> 0 ->> 'currency' AS first_in_icu
+FROM e WHERE action_id = 6;
+SELECT c.coll,
+       CASE c.coll WHEN 'C' THEN dunning.total_list(e.currency COLLATE "C", e.open_amount)
+                   ELSE dunning.total_list(e.currency COLLATE "und-x-icu", e.open_amount) END
+       = CASE c.coll WHEN 'C' THEN (SELECT jsonb_agg(jsonb_build_object('currency', t.cur, 'total', t.total) ORDER BY t.cur COLLATE "C")
+                                    FROM (SELECT currency AS cur, sum(open_amount) AS total FROM e WHERE action_id = 6 GROUP BY 1) t)
+                     ELSE (SELECT jsonb_agg(jsonb_build_object('currency', t.cur, 'total', t.total) ORDER BY t.cur COLLATE "und-x-icu")
+                           FROM (SELECT currency AS cur, sum(open_amount) AS total FROM e WHERE action_id = 6 GROUP BY 1) t) END
+       AS same_order
+FROM e CROSS JOIN (VALUES ('C'), ('und-x-icu')) AS c (coll)
+WHERE e.action_id = 6 GROUP BY c.coll ORDER BY c.coll;
+
+-- Many actions and entries (values copied out of each row, not pointed
+-- to), in the order given and in none: the same as the SQL.
+CREATE TEMPORARY TABLE many AS
+SELECT g % 700 AS action_id, 'M' || g AS entry_id,
+       CASE WHEN g % 5 = 0 THEN NULL ELSE 'DOC-' || g END AS document_number,
+       DATE '2026-01-01' + g % 300 AS document_date, DATE '2026-02-01' + g % 200 AS due_date,
+       (g * 7 % 10000) / 100.0 AS amount, (g * 3 % 10000) / 100.0 - 20 AS open_amount,
+       (ARRAY['EUR', 'GBP', 'CHF'])[1 + g % 3] AS currency, g % 11 = 0 AS in_dispute,
+       DATE '2026-06-30' AS as_of
+FROM generate_series(1, 20000) AS g;
+SELECT count(*) AS actions,
+       count(*) FILTER (WHERE l = s_l) AS same_ordered,
+       count(*) FILTER (WHERE lu = s_lu) AS same_unordered,
+       count(*) FILTER (WHERE tl = s_tl AND tm = s_tm) AS same_totals
+FROM (SELECT m.action_id,
+             dunning.entry_list(entry_id, document_number, document_date, due_date, amount, open_amount,
+                                currency, in_dispute, as_of ORDER BY due_date, entry_id) AS l,
+             jsonb_agg(jsonb_build_object('entry_id', entry_id, 'document_number', COALESCE(document_number, entry_id),
+                                          'document_date', document_date, 'due_date', due_date, 'amount', amount,
+                                          'open_amount', open_amount, 'currency', currency, 'in_dispute', in_dispute,
+                                          'dispute', in_dispute, 'days_overdue', as_of - due_date)
+                       ORDER BY due_date, entry_id) AS s_l,
+             dunning.entry_list(entry_id, document_number, document_date, due_date, amount, open_amount,
+                                currency, in_dispute, as_of) AS lu,
+             jsonb_agg(jsonb_build_object('entry_id', entry_id, 'document_number', COALESCE(document_number, entry_id),
+                                          'document_date', document_date, 'due_date', due_date, 'amount', amount,
+                                          'open_amount', open_amount, 'currency', currency, 'in_dispute', in_dispute,
+                                          'dispute', in_dispute, 'days_overdue', as_of - due_date)) AS s_lu,
+             dunning.total_list(currency, open_amount) AS tl, dunning.total_map(currency, open_amount) AS tm
+      FROM many m GROUP BY m.action_id) a
+JOIN (SELECT t.action_id,
+             jsonb_agg(jsonb_build_object('currency', t.currency, 'total', t.total) ORDER BY t.currency) AS s_tl,
+             jsonb_object_agg(t.currency, t.total) AS s_tm
+      FROM (SELECT action_id, currency, sum(open_amount) AS total FROM many GROUP BY 1, 2) t
+      GROUP BY t.action_id) b USING (action_id);
+
+-- The final functions leave their state as it was: as window functions,
+-- each row sees the list and the totals so far.
+SELECT entry_id,
+       jsonb_array_length(dunning.entry_list(entry_id, document_number, document_date, due_date, amount,
+                                             open_amount, currency, in_dispute, as_of)
+                          OVER (ORDER BY entry_id)) AS entries_so_far,
+       dunning.total_map(currency, open_amount) OVER (ORDER BY entry_id) AS totals_so_far
+FROM e WHERE action_id = 1
+ORDER BY entry_id;

@@ -14,6 +14,12 @@
  * entries: the sum per currency, as an array sorted by currency and as an
  * object keyed by currency.  They share their transition function, so a
  * query that asks for both sums once, in the same pass as the entries.
+ *
+ * Where the SQL they replace would fail, they do not: days_overdue is NULL
+ * for an infinite date (SQL cannot subtract one), and total_map leaves out
+ * entries without a currency (jsonb_object_agg() refuses a NULL key).  The
+ * planner never gets there: both are anomalies.  Currencies are told apart
+ * byte by byte, as GROUP BY does under a deterministic collation.
  */
 #include "postgres.h"
 
@@ -194,17 +200,26 @@ dunning_entry_list_step(PG_FUNCTION_ARGS)
 	PG_RETURN_POINTER(state);
 }
 
-/* Final function: the array, or NULL for no entry (as jsonb_agg()). */
+/*
+ * Final function: the array, or NULL for no entry (as jsonb_agg()).  It
+ * closes a shallow copy of the parse state, as jsonb_agg() does, so that it
+ * can be called again on the same state (a window, a rescanned hash
+ * aggregate): closing pops the state, and the elements are only read.
+ */
 Datum
 dunning_entry_list_final(PG_FUNCTION_ARGS)
 {
 	EntryListState *state;
+	JsonbParseState copy;
+	JsonbParseState *parse = &copy;
 	JsonbValue *array;
 
 	if (PG_ARGISNULL(0))
 		PG_RETURN_NULL();
 	state = (EntryListState *) PG_GETARG_POINTER(0);
-	array = pushJsonbValue(&state->parse, WJB_END_ARRAY, NULL);
+	Assert(state->parse != NULL && state->parse->next == NULL);
+	copy = *state->parse;
+	array = pushJsonbValue(&parse, WJB_END_ARRAY, NULL);
 	PG_RETURN_JSONB_P(JsonbValueToJsonb(array));
 }
 
@@ -279,28 +294,38 @@ dunning_totals_step(PG_FUNCTION_ARGS)
 		if (totals->sums[i] == NULL)
 			totals->sums[i] = PG_GETARG_NUMERIC_COPY(2);
 		else
-			totals->sums[i] = DatumGetNumeric(DirectFunctionCall2(numeric_add,
+		{
+			Numeric		sum = DatumGetNumeric(DirectFunctionCall2(numeric_add,
 																  NumericGetDatum(totals->sums[i]),
 																  PG_GETARG_DATUM(2)));
+
+			pfree(totals->sums[i]);
+			totals->sums[i] = sum;
+		}
 	}
 	MemoryContextSwitchTo(oldcontext);
 	PG_RETURN_POINTER(totals);
 }
 
 /* For sorting the currencies as ORDER BY currency does: NULL last. */
-static Oid	sort_collation;
-static Totals *sort_totals;
+typedef struct CurrencyOrder
+{
+	Totals	   *totals;
+	Oid			collation;
+} CurrencyOrder;
 
 static int
-compare_currencies(const void *a, const void *b)
+compare_currencies(const void *a, const void *b, void *arg)
 {
+	CurrencyOrder *order = (CurrencyOrder *) arg;
+	Totals	   *totals = order->totals;
 	int			i = *(const int *) a;
 	int			j = *(const int *) b;
 
-	if (sort_totals->currencies[i] == NULL || sort_totals->currencies[j] == NULL)
-		return (sort_totals->currencies[i] == NULL) - (sort_totals->currencies[j] == NULL);
-	return varstr_cmp(sort_totals->currencies[i], sort_totals->lengths[i],
-					  sort_totals->currencies[j], sort_totals->lengths[j], sort_collation);
+	if (totals->currencies[i] == NULL || totals->currencies[j] == NULL)
+		return (totals->currencies[i] == NULL) - (totals->currencies[j] == NULL);
+	return varstr_cmp(totals->currencies[i], totals->lengths[i],
+					  totals->currencies[j], totals->lengths[j], order->collation);
 }
 
 static void
@@ -336,6 +361,7 @@ dunning_total_list_final(PG_FUNCTION_ARGS)
 	JsonbParseState *parse = NULL;
 	JsonbValue *array;
 	JsonbValue	v;
+	CurrencyOrder sort;
 	int		   *order;
 	int			i;
 
@@ -345,9 +371,9 @@ dunning_total_list_final(PG_FUNCTION_ARGS)
 	order = palloc(totals->count * sizeof(int));
 	for (i = 0; i < totals->count; i++)
 		order[i] = i;
-	sort_collation = OidIsValid(PG_GET_COLLATION()) ? PG_GET_COLLATION() : DEFAULT_COLLATION_OID;
-	sort_totals = totals;
-	qsort(order, totals->count, sizeof(int), compare_currencies);
+	sort.totals = totals;
+	sort.collation = OidIsValid(PG_GET_COLLATION()) ? PG_GET_COLLATION() : DEFAULT_COLLATION_OID;
+	qsort_arg(order, totals->count, sizeof(int), compare_currencies, &sort);
 
 	pushJsonbValue(&parse, WJB_BEGIN_ARRAY, NULL);
 	for (i = 0; i < totals->count; i++)

@@ -29,7 +29,7 @@
 --     recorded too, the customer's valid entry still gets its proposal, and
 --     the next run refreshes everyone else's proposals.
 BEGIN;
-SELECT plan(17);
+SELECT plan(18);
 SET LOCAL client_min_messages = warning;
 
 -------------------------------------------------------------------------------
@@ -192,6 +192,14 @@ SELECT results_eq(
     $$SELECT ae.entry_id FROM dunning.action_entry ae WHERE ae.customer_id = 'NC' ORDER BY 1$$,
     $$VALUES ('NC-1'), ('NC-2')$$,
     'the entry of unknown kind is held by no action');
+-- A level brought over from another tool: explain still shows where the
+-- entry stands, though the customer cannot be matched.
+INSERT INTO dunning.entry_state (customer_id, entry_id, level, last_dunned_on, reminder_count)
+VALUES ('NX', 'NX-1', 'R2', DATE '2025-02-01', 2);
+SELECT results_eq(
+    $$SELECT e.entry_id, e.level, e.last_dunned_on, e.reminder_count FROM dunning.explain('NX', DATE '2025-03-11') e$$,
+    $$VALUES ('NX-1', 'R2'::dunning.level, DATE '2025-02-01', 2)$$,
+    'explain shows the stored state of an entry whose customer is listed twice');
 SELECT results_eq(
     $$SELECT e.entry_id, e.verdict FROM dunning.explain('NX', DATE '2025-03-11') e$$,
     $$VALUES ('NX-1', 'anomaly: customer_id appears more than once in the customers relation')$$,
