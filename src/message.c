@@ -104,31 +104,34 @@ push_date(EntryListState *state, const char *key, FunctionCallInfo fcinfo, int a
 }
 
 /*
- * A number; NaN and infinities, which JSON has no number for, as strings,
- * like jsonb_build_object().
+ * A number, or NULL; NaN and infinities, which JSON has no number for, as
+ * strings, like jsonb_build_object().
  */
+static void
+set_numeric(JsonbValue *v, Numeric num)
+{
+	if (num == NULL)
+		v->type = jbvNull;
+	else if (numeric_is_nan(num) || numeric_is_inf(num))
+	{
+		v->type = jbvString;
+		v->val.string.val = DatumGetCString(DirectFunctionCall1(numeric_out, NumericGetDatum(num)));
+		v->val.string.len = strlen(v->val.string.val);
+	}
+	else
+	{
+		v->type = jbvNumeric;
+		v->val.numeric = num;
+	}
+}
+
 static void
 push_numeric(EntryListState *state, const char *key, Numeric num)
 {
 	JsonbValue	v;
 
 	push_key(state, key);
-	if (num == NULL)
-	{
-		push_null(state);
-		return;
-	}
-	if (numeric_is_nan(num) || numeric_is_inf(num))
-	{
-		v.type = jbvString;
-		v.val.string.val = DatumGetCString(DirectFunctionCall1(numeric_out, NumericGetDatum(num)));
-		v.val.string.len = strlen(v.val.string.val);
-	}
-	else
-	{
-		v.type = jbvNumeric;
-		v.val.numeric = num;
-	}
+	set_numeric(&v, num);
 	pushJsonbValue(&state->parse, WJB_VALUE, &v);
 }
 
@@ -333,19 +336,7 @@ push_total(JsonbParseState **parse, Numeric sum)
 {
 	JsonbValue	v;
 
-	if (sum == NULL)
-		v.type = jbvNull;
-	else if (numeric_is_nan(sum) || numeric_is_inf(sum))
-	{
-		v.type = jbvString;
-		v.val.string.val = DatumGetCString(DirectFunctionCall1(numeric_out, NumericGetDatum(sum)));
-		v.val.string.len = strlen(v.val.string.val);
-	}
-	else
-	{
-		v.type = jbvNumeric;
-		v.val.numeric = sum;
-	}
+	set_numeric(&v, sum);
 	pushJsonbValue(parse, WJB_VALUE, &v);
 }
 
