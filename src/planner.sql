@@ -85,9 +85,10 @@ AS $$
 BEGIN
     INSERT INTO dunning.customer_state AS cs
         (customer_id, entry_ids, levels, last_dunned_on, reminder_counts, thanked_on)
-    -- The arrays take the rows in the order the subquery sorts them: one
-    -- sort, where five array_agg(... ORDER BY) would sort each customer's
-    -- entries five times.
+    -- The arrays take the rows in the order the subquery sorts them (the
+    -- aggregates are fed their input's order): one sort, where five
+    -- array_agg(... ORDER BY) sorted each customer's entries five times.
+    -- entry_position() does not need the order; people reading the table do.
     SELECT m.customer_id,
            pg_catalog.array_agg(m.entry_id),
            pg_catalog.array_agg(m.level),
@@ -647,7 +648,8 @@ BEGIN
         SELECT e.customer_id, dunning.level_step(t.level), t.level, e.entry_id,
                e.document_number, e.document_date, e.due_date, e.amount, e.open_amount, e.currency,
                e.level, e.in_dispute, e.is_credit,
-           dunning.entry_exclusion(s, as_of, e.promised_on, e.in_dispute, e.open_amount), e.profile_id, e.scenario_id
+               dunning.entry_exclusion(s, as_of, e.promised_on, e.in_dispute, e.open_amount), e.profile_id,
+               e.scenario_id
         FROM pg_temp.dunning_eval e
         JOIN (SELECT d.customer_id,
                      dunning.statement_level(d.level, d.next_level, d.due_on, as_of) AS level
