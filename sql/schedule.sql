@@ -156,3 +156,27 @@ GROUP BY g.grp ORDER BY g.grp;
 -- Over no rows: NULL.
 SELECT dunning.statement_level(NULL::dunning.level, NULL, NULL, NULL) IS NULL AS no_entry
 WHERE false;
+
+-- state_due_levels: the levels a customer's stored entries could be reminded
+-- to on as_of (bit level::integer + 1), which decides whether the planner's
+-- scan keeps a credit entry at R1 or above.
+CREATE FUNCTION pg_temp.levels_of(mask integer) RETURNS text LANGUAGE sql AS $$
+    SELECT COALESCE(string_agg(l::text, ',' ORDER BY l), '') FROM
+        (SELECT n::dunning.level AS l FROM generate_series(-1, 7) AS n WHERE (mask >> (n + 1)) & 1 = 1) AS b
+$$;
+SELECT c.case_name, pg_temp.levels_of(dunning.state_due_levels(c.s::dunning.steps, c.levels::dunning.level[],
+                                                               c.last::date[], DATE '2026-06-30')) AS due_levels
+FROM (VALUES
+    ('R1 executed 15 days ago: R2 due',         'R1:5,R2:15,R3:30', '{R1}',       '{2026-06-15}'),
+    ('R1 executed 14 days ago: nothing',        'R1:5,R2:15,R3:30', '{R1}',       '{2026-06-16}'),
+    ('R2 and R3 disabled: R1 goes to R4',       'R1:5,R4:10',       '{R1}',       '{2026-06-20}'),
+    ('last level, not infinite: nothing',       'R1:5,R2:15',       '{R2}',       '{2026-01-01}'),
+    ('last level, infinite: the level again',   'R1:5,R2:15,infinite', '{R2,R2}', '{2026-06-15,2026-06-20}'),
+    ('no execution date: counted as due',       'R1:5,R2:15,R3:30', '{R2}',       '{NULL}'),
+    ('none and P do not count',                 'pre_due:5,R1:5,R2:15', '{none,P,NULL}', '{NULL,2026-01-01,NULL}'),
+    ('several levels at once',                  'R1:5,R2:15,R3:30', '{R1,R2,R1}', '{2026-06-01,2026-05-01,2026-06-29}'),
+    ('no entry',                                'R1:5',             '{}',         '{}')
+) AS c (case_name, s, levels, last);
+
+-- Parallel arrays of different lengths are refused.
+SELECT dunning.state_due_levels('R1:5,R2:15', '{R1,R1}', '{2026-06-01}', '2026-06-30');

@@ -209,6 +209,14 @@ CREATE FUNCTION dunning.next_reminder_on(steps dunning.steps, level dunning.leve
 COMMENT ON FUNCTION dunning.next_reminder_on(dunning.steps, dunning.level, date, date, date, boolean) IS
     'date the next reminder of an entry falls due (next_level and next_due_on in one call), NULL when none comes';
 
+CREATE FUNCTION dunning.state_due_levels(steps dunning.steps, levels dunning.level[], last_dunned_on date[],
+                                         as_of date)
+    RETURNS integer
+    AS 'MODULE_PATHNAME', 'dunning_state_due_levels'
+    LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION dunning.state_due_levels(dunning.steps, dunning.level[], date[], date) IS
+    'bit mask (bit level::integer + 1) of the levels the stored entries of a customer could be reminded to on as_of: those at R1 or above, an entry without an execution date counted as due';
+
 -- The account-statement level of a group of entries (seed 003), C.
 CREATE FUNCTION dunning.statement_level_step(state dunning.level, level dunning.level, next_level dunning.level,
                                              next_due_on date, as_of date)

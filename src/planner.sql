@@ -17,7 +17,7 @@ CREATE TABLE dunning.run (
     finished_at timestamptz,
     status      text NOT NULL DEFAULT 'running'
         CONSTRAINT run_status_is_known CHECK (status OPERATOR(pg_catalog.=) ANY (ARRAY['running', 'done'])),
-    entries     bigint,   -- entries the run kept: due, open credits, thank-yous, anomalies
+    entries     bigint,   -- entries the run kept: due, credits that may join them, thank-yous, anomalies
     proposals   bigint,   -- actions proposed by this run
     selected    bigint,   -- of which selected
     anomalies   bigint,   -- rows skipped and recorded in dunning.anomaly
@@ -365,8 +365,9 @@ BEGIN
         SELECT cu.*, sc.scenario_id, sc.enabled AS scenario_enabled, sc.steps, sc.thanks_days,
                cs.entry_ids AS state_entry_ids, cs.levels AS state_levels,
                cs.last_dunned_on AS state_last_dunned_on, cs.reminder_counts AS state_reminder_counts,
-               cs.thanked_on AS state_thanked_on
-        FROM (%s) AS cu
+               cs.thanked_on AS state_thanked_on,
+               dunning.state_due_levels(sc.steps, cs.levels, cs.last_dunned_on, %3$L::date) AS state_due_levels
+        FROM (%1$s) AS cu
         LEFT JOIN ROWS FROM (
                 pg_catalog.unnest((SELECT pg_catalog.array_agg(v.scenario_id ORDER BY v.scenario_id)
                                      FROM dunning.scenario_steps v)),
@@ -381,8 +382,8 @@ BEGIN
                 AS sc (scenario_id, enabled, steps, thanks_days)
                ON sc.scenario_id = cu.profile_id * 2 - CASE WHEN cu.has_email THEN 1 ELSE 0 END
         LEFT JOIN dunning.customer_state AS cs ON cs.customer_id = cu.customer_id
-        WHERE NOT (cu.customer_id = ANY (%L::text[]))
-        $q$, customers, duplicate_customers);
+        WHERE NOT (cu.customer_id = ANY (%2$L::text[]))
+        $q$, customers, duplicate_customers, as_of);
 
     -- Entries: the C rules give the next level, then its date.  For a run,
     -- keep only what a proposal, a thank-you or an anomaly can come from.
@@ -415,7 +416,7 @@ BEGIN
                        cu.scenario_id, cu.scenario_enabled, cu.steps, cu.thanks_days,
                        COALESCE(cu.state_levels[p.i], 'none') AS level, cu.state_last_dunned_on[p.i] AS last_dunned_on,
                        COALESCE(cu.state_reminder_counts[p.i], 0) AS reminder_count,
-                       cu.state_thanked_on[p.i] AS thanked_on,
+                       cu.state_thanked_on[p.i] AS thanked_on, cu.state_due_levels,
                        e.open_amount < 0 AS is_credit,
                        -- The common case (nothing missing, a known kind) costs a few
                        -- NULL tests; the reason is worked out only for the rest.
@@ -449,9 +450,16 @@ BEGIN
             WHERE %4$L::boolean
                OR x.anomaly IS NOT NULL
                OR (x.scenario_enabled AND x.open_amount <> 0
-                   AND (x.is_credit   -- may join a message of its level
-                        OR dunning.next_reminder_on(x.steps, x.level, x.due_date, x.last_dunned_on,
-                                                    %2$L::date, x.is_credit) <= %2$L::date))
+                   AND CASE WHEN x.is_credit THEN
+                            -- It may join the message of its level (seed 003): below
+                            -- R1 the first, which any new debit can reach; above, only
+                            -- one a stored entry of its customer is due for.
+                            x.level < 'R1'
+                            OR (x.state_due_levels
+                                >> (dunning.next_level(x.steps, x.level, x.due_date, %2$L::date, true)::integer + 1))
+                               & 1 = 1
+                       ELSE dunning.next_reminder_on(x.steps, x.level, x.due_date, x.last_dunned_on,
+                                                     %2$L::date, false) <= %2$L::date END)
                OR (x.open_amount = 0 AND x.thanks_days IS NOT NULL AND x.thanked_on IS NULL)
                OR (%5$L::boolean AND x.open_amount <> 0 AND x.due_date < %2$L::date)
         ) AS y

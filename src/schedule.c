@@ -22,6 +22,8 @@
 #include "postgres.h"
 
 #include "fmgr.h"
+#include "catalog/pg_type.h"
+#include "utils/array.h"
 #include "utils/date.h"
 
 #include "level.h"
@@ -30,6 +32,7 @@
 PG_FUNCTION_INFO_V1(dunning_next_level);
 PG_FUNCTION_INFO_V1(dunning_next_due_on);
 PG_FUNCTION_INFO_V1(dunning_next_reminder_on);
+PG_FUNCTION_INFO_V1(dunning_state_due_levels);
 
 /* Position in DunningSteps of a level's step: P is pre_due, Rk is k. */
 static inline int
@@ -190,4 +193,73 @@ dunning_next_reminder_on(PG_FUNCTION_ARGS)
 		last_dunned_on = PG_GETARG_DATEADT(3);
 	PG_RETURN_DATEADT(NextDueOn(steps, level, next, due_date,
 								PG_ARGISNULL(3) ? NULL : &last_dunned_on));
+}
+
+/*
+ * dunning.state_due_levels(steps, levels, last_dunned_on, as_of): the levels
+ * that the stored entries of a customer (its dunning.customer_state arrays)
+ * could be reminded to on as_of, as a bit mask: bit level + 1 (none 0, P 1,
+ * R1 2 ... R7 8).  Only entries at R1 or above count, and an entry without
+ * an execution date counts as due (its date would come from the ledger).
+ *
+ * The planner's scan keeps an open credit entry at R1 or above only when its
+ * next level is in this mask: a debit entry can reach a level above the
+ * first reminder only from the level below it, so only from a stored state,
+ * and a credit joins the message of its level alone (seed 003).  The mask is
+ * an upper bound (a stored entry may since have been paid); a credit entry
+ * below R1 is always kept, since a new debit can reach the first level.
+ */
+Datum
+dunning_state_due_levels(PG_FUNCTION_ARGS)
+{
+	DunningSteps *steps = PG_GETARG_DUNNING_STEPS_P(0);
+	ArrayType  *levels = PG_GETARG_ARRAYTYPE_P(1);
+	ArrayType  *dates = PG_GETARG_ARRAYTYPE_P(2);
+	DateADT		as_of = PG_GETARG_DATEADT(3);
+	Datum	   *level_values;
+	bool	   *level_nulls;
+	Datum	   *date_values;
+	bool	   *date_nulls;
+	int			nlevels;
+	int			ndates;
+	int32		mask = 0;
+	int			i;
+
+	if (ARR_NDIM(levels) > 1 || ARR_NDIM(dates) > 1 || ARR_ELEMTYPE(dates) != DATEOID)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("levels and last_dunned_on must be one-dimensional arrays")));
+	deconstruct_array(levels, ARR_ELEMTYPE(levels), sizeof(DunningLevel), true, TYPALIGN_SHORT,
+					  &level_values, &level_nulls, &nlevels);
+	deconstruct_array(dates, DATEOID, sizeof(DateADT), true, TYPALIGN_INT,
+					  &date_values, &date_nulls, &ndates);
+	if (nlevels != ndates)
+		ereport(ERROR,
+				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
+				 errmsg("levels has %d elements and last_dunned_on %d", nlevels, ndates),
+				 errdetail("They are parallel arrays: one element per entry.")));
+
+	for (i = 0; i < nlevels; i++)
+	{
+		DunningLevel level;
+		DunningLevel next;
+		DateADT		last_dunned_on;
+
+		if (level_nulls[i])
+			continue;
+		level = DatumGetInt16(level_values[i]);
+		if (level < DUNNING_LEVEL_R1 || level > DUNNING_LEVEL_MAX)
+			continue;
+		next = NextLevel(steps, level, DATEVAL_NOEND, as_of, false);
+		if (next == DUNNING_LEVEL_NONE)
+			continue;
+		if (!date_nulls[i])
+		{
+			last_dunned_on = DatumGetDateADT(date_values[i]);
+			if (NextDueOn(steps, level, next, DATEVAL_NOEND, &last_dunned_on) > as_of)
+				continue;
+		}
+		mask |= (int32) 1 << (next + 1);
+	}
+	PG_RETURN_INT32(mask);
 }
