@@ -451,10 +451,11 @@ BEGIN
                OR x.anomaly IS NOT NULL
                OR (x.scenario_enabled AND x.open_amount <> 0
                    AND CASE WHEN x.is_credit THEN
-                            -- It may join the message of its level (seed 003): below
-                            -- R1 the first, which any new debit can reach; above, only
-                            -- one a stored entry of its customer is due for.
-                            x.level < 'R1'
+                            -- It may join the message of its next level (seed 003):
+                            -- the first reminder level, which any new debit can reach,
+                            -- or a level a stored entry of its customer is due for.
+                            dunning.next_level(x.steps, x.level, x.due_date, %2$L::date, true)
+                                <= dunning.next_level(x.steps, 'none', x.due_date, %2$L::date, true)
                             OR (x.state_due_levels
                                 >> (dunning.next_level(x.steps, x.level, x.due_date, %2$L::date, true)::integer + 1))
                                & 1 = 1

@@ -202,12 +202,13 @@ dunning_next_reminder_on(PG_FUNCTION_ARGS)
  * R1 2 ... R7 8).  Only entries at R1 or above count, and an entry without
  * an execution date counts as due (its date would come from the ledger).
  *
- * The planner's scan keeps an open credit entry at R1 or above only when its
- * next level is in this mask: a debit entry can reach a level above the
- * first reminder only from the level below it, so only from a stored state,
- * and a credit joins the message of its level alone (seed 003).  The mask is
- * an upper bound (a stored entry may since have been paid); a credit entry
- * below R1 is always kept, since a new debit can reach the first level.
+ * The planner's scan keeps an open credit entry whose next level is above
+ * the first reminder level only when that level is in this mask: a debit
+ * entry can reach such a level only from a stored level (one below it, or
+ * the same under infinite dunning), and a credit joins the message of its
+ * next level alone (seed 003).  The mask is an upper bound (a stored entry
+ * may since have been paid).  A credit whose next level is the first one is
+ * always kept: any new debit can reach it.
  */
 Datum
 dunning_state_due_levels(PG_FUNCTION_ARGS)
@@ -225,10 +226,11 @@ dunning_state_due_levels(PG_FUNCTION_ARGS)
 	int32		mask = 0;
 	int			i;
 
-	if (ARR_NDIM(levels) > 1 || ARR_NDIM(dates) > 1 || ARR_ELEMTYPE(dates) != DATEOID)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("levels and last_dunned_on must be one-dimensional arrays")));
+	/*
+	 * Elements in storage order, whatever the arrays' shape: a malformed
+	 * state (the table checks lengths, not dimensions) widens the mask rather
+	 * than stopping the night.
+	 */
 	deconstruct_array(levels, ARR_ELEMTYPE(levels), sizeof(DunningLevel), true, TYPALIGN_SHORT,
 					  &level_values, &level_nulls, &nlevels);
 	deconstruct_array(dates, DATEOID, sizeof(DateADT), true, TYPALIGN_INT,

@@ -25,7 +25,7 @@
 -- Days: 03-01 (pre-due), 03-08, 03-09 (R1), 03-12 (C2's R2), 03-24 (C1's R2).
 BEGIN;
 SET LOCAL client_min_messages = warning;
-SELECT plan(38);
+SELECT plan(42);
 
 INSERT INTO dunning.customer (customer_id, name, email, collector) VALUES
     ('C1', 'Boulangerie Roux', 'compta@roux.example', 'bruno'),
@@ -221,6 +221,59 @@ SELECT results_eq(
 SELECT is(dunning.send('email', NULL, NULL, DATE '2024-06-07') >= 0 AND NOT EXISTS (
               SELECT FROM dunning.outbox o JOIN dunning.action a USING (action_id) WHERE a.customer_id = 'C4'),
           true, '06-07: nothing is sent to C4');
+
+-------------------------------------------------------------------------------
+-- With R1 disabled the first reminder is R2.  A credit note at R1 (a level
+-- brought over from another tool, its own next reminder weeks away) is then
+-- one step below the first level, which any new invoice reaches: it joins
+-- the R2 message of C5's new invoice.
+-------------------------------------------------------------------------------
+UPDATE dunning.step SET enabled = false
+WHERE step = 'R1' AND scenario_id = (SELECT sc.scenario_id FROM dunning.scenario sc
+                                     JOIN dunning.profile p USING (profile_id)
+                                     WHERE p.name = 'Standard' AND sc.audience = 'with_email');
+INSERT INTO dunning.customer (customer_id, name, email, collector) VALUES
+    ('C5', 'Cave Morel', 'compta@morel.example', 'bruno');
+INSERT INTO dunning.entry (entry_id, customer_id, document_number, kind, document_date, due_date,
+                           amount, open_amount, currency) VALUES
+    ('S1', 'C5', 'F-951', 'invoice',     DATE '2024-05-10', DATE '2024-06-10', 300.00, 300.00, 'EUR'),
+    ('S2', 'C5', 'A-952', 'credit_note', DATE '2024-06-01', DATE '2024-06-01', -60.00, -60.00, 'EUR');
+INSERT INTO dunning.entry_state (customer_id, entry_id, level, last_dunned_on, reminder_count)
+VALUES ('C5', 'S2', 'R1', DATE '2024-06-30', 1);
+SELECT lives_ok($$SELECT dunning.plan(DATE '2024-07-01')$$, 'plan 2024-07-01, R1 disabled');
+SELECT results_eq(
+    $$SELECT a.step::text, ae.entry_id, ae.level_before::text FROM dunning.action_entry ae JOIN dunning.action a USING (action_id)
+       WHERE a.customer_id = 'C5' AND a.status = 'proposed' ORDER BY ae.entry_id$$,
+    $$VALUES ('R2', 'S1', 'none'), ('R2', 'S2', 'R1')$$,
+    '07-01: the new invoice''s first reminder is R2, and the credit note at R1 joins it');
+
+-------------------------------------------------------------------------------
+-- Infinite dunning with R1 alone: R1 repeats, and a credit note at R1 joins
+-- the R1 of a new invoice, though neither its own repetition nor that of the
+-- older invoice is due.
+-------------------------------------------------------------------------------
+UPDATE dunning.step SET enabled = (step = 'R1')
+WHERE step IN ('R1', 'R2', 'R3') AND scenario_id = (SELECT sc.scenario_id FROM dunning.scenario sc
+                                                    JOIN dunning.profile p USING (profile_id)
+                                                    WHERE p.name = 'Standard' AND sc.audience = 'with_email');
+UPDATE dunning.scenario SET infinite = true
+WHERE scenario_id = (SELECT sc.scenario_id FROM dunning.scenario sc JOIN dunning.profile p USING (profile_id)
+                     WHERE p.name = 'Standard' AND sc.audience = 'with_email');
+INSERT INTO dunning.customer (customer_id, name, email, collector) VALUES
+    ('C6', 'Imprimerie Roy', 'compta@roy.example', 'bruno');
+INSERT INTO dunning.entry (entry_id, customer_id, document_number, kind, document_date, due_date,
+                           amount, open_amount, currency) VALUES
+    ('T1', 'C6', 'F-961', 'invoice',     DATE '2024-05-01', DATE '2024-06-01', 100.00, 100.00, 'EUR'),
+    ('T2', 'C6', 'A-962', 'credit_note', DATE '2024-06-20', DATE '2024-06-20', -30.00, -30.00, 'EUR'),
+    ('T3', 'C6', 'F-963', 'invoice',     DATE '2024-06-02', DATE '2024-07-02',  80.00,  80.00, 'EUR');
+INSERT INTO dunning.entry_state (customer_id, entry_id, level, last_dunned_on, reminder_count)
+VALUES ('C6', 'T1', 'R1', DATE '2024-07-05', 1), ('C6', 'T2', 'R1', DATE '2024-07-05', 1);
+SELECT lives_ok($$SELECT dunning.plan(DATE '2024-07-08')$$, 'plan 2024-07-08, R1 alone, infinite');
+SELECT results_eq(
+    $$SELECT a.step::text, ae.entry_id, ae.level_before::text FROM dunning.action_entry ae JOIN dunning.action a USING (action_id)
+       WHERE a.customer_id = 'C6' AND a.status = 'proposed' ORDER BY ae.entry_id$$,
+    $$VALUES ('R1', 'T2', 'R1'), ('R1', 'T3', 'none')$$,
+    '07-08: the new invoice''s R1 holds the credit note at R1, not the invoice whose repetition waits until 07-10');
 
 SELECT * FROM finish();
 ROLLBACK;
