@@ -228,10 +228,9 @@ SELECT is(dunning.send('email', NULL, NULL, DATE '2024-06-07') >= 0 AND NOT EXIS
 -- one step below the first level, which any new invoice reaches: it joins
 -- the R2 message of C5's new invoice.
 -------------------------------------------------------------------------------
-UPDATE dunning.step SET enabled = false
-WHERE step = 'R1' AND scenario_id = (SELECT sc.scenario_id FROM dunning.scenario sc
-                                     JOIN dunning.profile p USING (profile_id)
-                                     WHERE p.name = 'Standard' AND sc.audience = 'with_email');
+SELECT sc.scenario_id AS standard_with_email FROM dunning.scenario sc JOIN dunning.profile p USING (profile_id)
+WHERE p.name = 'Standard' AND sc.audience = 'with_email' \gset
+UPDATE dunning.step SET enabled = false WHERE step = 'R1' AND scenario_id = :standard_with_email;
 INSERT INTO dunning.customer (customer_id, name, email, collector) VALUES
     ('C5', 'Cave Morel', 'compta@morel.example', 'bruno');
 INSERT INTO dunning.entry (entry_id, customer_id, document_number, kind, document_date, due_date,
@@ -253,12 +252,8 @@ SELECT results_eq(
 -- older invoice is due.
 -------------------------------------------------------------------------------
 UPDATE dunning.step SET enabled = (step = 'R1')
-WHERE step IN ('R1', 'R2', 'R3') AND scenario_id = (SELECT sc.scenario_id FROM dunning.scenario sc
-                                                    JOIN dunning.profile p USING (profile_id)
-                                                    WHERE p.name = 'Standard' AND sc.audience = 'with_email');
-UPDATE dunning.scenario SET infinite = true
-WHERE scenario_id = (SELECT sc.scenario_id FROM dunning.scenario sc JOIN dunning.profile p USING (profile_id)
-                     WHERE p.name = 'Standard' AND sc.audience = 'with_email');
+WHERE step IN ('R1', 'R2', 'R3') AND scenario_id = :standard_with_email;
+UPDATE dunning.scenario SET infinite = true WHERE scenario_id = :standard_with_email;
 INSERT INTO dunning.customer (customer_id, name, email, collector) VALUES
     ('C6', 'Imprimerie Roy', 'compta@roy.example', 'bruno');
 INSERT INTO dunning.entry (entry_id, customer_id, document_number, kind, document_date, due_date,
