@@ -9,7 +9,10 @@
 #     every selected proposal (send email, send letter, mark_done of the
 #     todo), D = 2026-06-30;
 #   - 30 steady nights, D+1 .. D+30, each planned then executed the same way;
-#   - the backend's peak RSS (VmHWM) of each night's session.
+#   - the backend's peak RSS (VmHWM) of each night's session;
+#   - each night's write floor: the rows it left, written again into empty
+#     copies of the tables with nothing computed (test/bench/writes.sql), so
+#     that the floor plus the write floor bounds what any planner could do.
 # Prints each time as it is measured, then a summary table and the targets.
 # Not part of the test suite; see doc/performance.md.
 #
@@ -100,12 +103,14 @@ m -v serial=1 -f "$BENCH/floor.sql"
 
 say "cold night: empty state, plan $D then execute"
 m -v phase=cold -v night=0 -v d="$D" -v verbose=1 -f "$BENCH/night.sql"
+m -v night=0 -v d="$D" -v verbose=1 -f "$BENCH/writes.sql"
 [ "$STATEMENTS" = 1 ] && q -v phase=cold -v top=25 -f "$BENCH/statements.sql" >/dev/null
 
 say "$NIGHTS steady nights: plan then execute, each night in its own session"
 for night in $(seq 1 "$NIGHTS"); do
     d=$(date -d "$D + $night days" +%F)
     m -v phase=steady -v night="$night" -v d="$d" -v verbose=0 -f "$BENCH/night.sql"
+    m -v night="$night" -v d="$d" -v verbose=0 -f "$BENCH/writes.sql"
     m -c "SELECT bench.night_line('steady', $night)"
 done
 [ "$STATEMENTS" = 1 ] && q -v phase=steady -v top=25 -f "$BENCH/statements.sql" >/dev/null

@@ -7,10 +7,10 @@ CREATE SCHEMA bench;
 
 CREATE TABLE bench.result (
     seq      serial PRIMARY KEY,
-    phase    text NOT NULL,      -- floor, cold, steady
+    phase    text NOT NULL,      -- floor, cold, steady, writes (step: the table)
     night    integer,            -- 0 for the cold night, 1..30 for the steady ones
     as_of    date,
-    step     text NOT NULL,      -- plan, send email, send letter, mark_done, peak_rss, ...
+    step     text NOT NULL,      -- plan, send email, send letter, mark_done, peak_rss, a table, ...
     seconds  numeric,
     rows     bigint,
     rss_kb   bigint
@@ -20,6 +20,14 @@ CREATE TABLE bench.result (
 CREATE FUNCTION bench.floor() RETURNS numeric
     LANGUAGE sql STABLE
 RETURN (SELECT r.seconds FROM bench.result r WHERE r.phase = 'floor' AND r.step = 'warm');
+
+-- A night's write floor (test/bench/writes.sql): the time to write its rows
+-- with nothing computed, in all the tables or in those named.
+CREATE FUNCTION bench.write_floor(night integer, tables text[] DEFAULT NULL) RETURNS numeric
+    LANGUAGE sql STABLE
+RETURN (SELECT sum(r.seconds) FROM bench.result r
+        WHERE r.phase = 'writes' AND r.night = write_floor.night
+          AND (write_floor.tables IS NULL OR r.step = ANY (write_floor.tables)));
 
 -- Records one measured statement, started at t0 and just finished; returns
 -- the line to print.
@@ -57,14 +65,15 @@ $$;
 CREATE FUNCTION bench.night_line(phase text, night integer) RETURNS text
     LANGUAGE sql STABLE
 RETURN (
-    SELECT format('  night %2s  %s  plan %9s s  execute %9s s  total %9s s  %7s x floor  peak %8s MiB  proposals %s',
+    SELECT format('  night %2s  %s  plan %9s s  execute %9s s  total %9s s  %7s x floor  peak %8s MiB  proposals %s  write floor %s s',
                   night_line.night, min(r.as_of),
                   to_char(sum(r.seconds) FILTER (WHERE r.step = 'plan'), 'FM99990.000'),
                   to_char(sum(r.seconds) FILTER (WHERE r.step <> 'plan'), 'FM99990.000'),
                   to_char(sum(r.seconds), 'FM99990.000'),
                   to_char(sum(r.seconds) / NULLIF(bench.floor(), 0), 'FM9990.00'),
                   to_char(max(r.rss_kb) / 1024.0, 'FM999990.0'),
-                  max(r.rows) FILTER (WHERE r.step = 'plan'))
+                  max(r.rows) FILTER (WHERE r.step = 'plan'),
+                  COALESCE(to_char(bench.write_floor(night_line.night), 'FM99990.000'), '-'))
     FROM bench.result r
     WHERE r.phase = night_line.phase AND r.night = night_line.night);
 
