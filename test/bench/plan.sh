@@ -24,6 +24,9 @@
 #   NIGHTS=30              number of steady nights
 #   BENCH_STATEMENTS=0     do not load pg_stat_statements (on by default: the
 #                          slowest statements of plan() are listed at the end)
+#   BENCH_CONF='shared_buffers = 4GB; ...'
+#                          server settings added to the defaults (separated
+#                          by semicolons), with a restart before the ledger
 #   BENCH_EXPLAIN=1        auto_explain (ANALYZE, nested statements) every
 #                          statement slower than BENCH_EXPLAIN_MIN (default 1s)
 #                          in the measured sessions; the server log is copied
@@ -47,6 +50,7 @@ EXPLAIN=${BENCH_EXPLAIN:-0}
 EXPLAIN_MIN=${BENCH_EXPLAIN_MIN:-1s}
 EXPLAIN_LOG=${BENCH_EXPLAIN_LOG:-${TMPDIR:-/tmp}/dunning-bench-explain.log}
 STATEMENTS=${BENCH_STATEMENTS:-1}
+CONF=${BENCH_CONF:-}
 ANALYZE_AFTER_PLAN=${BENCH_ANALYZE_AFTER_PLAN:-0}
 if ! [[ $N =~ ^[1-9][0-9]*$ ]] || ! [[ $NIGHTS =~ ^[0-9]+$ ]]; then
     echo "usage: $0 [N]   (N customers, a positive integer; NIGHTS a non-negative integer)" >&2
@@ -57,13 +61,16 @@ ensure_packages
 build_and_install
 start_cluster
 
-if [ "$STATEMENTS" = 1 ]; then
-    say "restarting the cluster with pg_stat_statements (BENCH_STATEMENTS=0 to skip)"
-    as_owner tee -a "$CLUSTER_DIR/data/postgresql.conf" >/dev/null <<CONF
+if [ "$STATEMENTS" = 1 ] || [ -n "$CONF" ]; then
+    say "restarting the cluster with${CONF:+ BENCH_CONF ($CONF)}$( [ "$STATEMENTS" = 1 ] && echo ' pg_stat_statements (BENCH_STATEMENTS=0 to skip)')"
+    if [ "$STATEMENTS" = 1 ]; then
+        as_owner tee -a "$CLUSTER_DIR/data/postgresql.conf" >/dev/null <<CONF
 shared_preload_libraries = 'pg_cron,pg_stat_statements'
 pg_stat_statements.track = all
 pg_stat_statements.max = 1000
 CONF
+    fi
+    [ -n "$CONF" ] && printf '%s\n' "$CONF" | tr ';' '\n' | as_owner tee -a "$CLUSTER_DIR/data/postgresql.conf" >/dev/null
     (cd "$CLUSTER_DIR" && as_owner "$PG_BIN/pg_ctl" -D "$CLUSTER_DIR/data" \
         -l "$CLUSTER_DIR/server.log" -w -t 60 restart >/dev/null) \
         || { cat "$CLUSTER_DIR/server.log" >&2; exit 1; }

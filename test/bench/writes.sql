@@ -23,6 +23,7 @@
 
 \o /dev/null
 SET client_min_messages = warning;
+SET pg_stat_statements.track = none;   -- kept out of the night's slowest statements
 SET temp_buffers = '4GB';   -- before the first temporary table of the session
 CHECKPOINT;                 -- so that none falls inside the timed statements
 BEGIN;
