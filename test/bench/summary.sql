@@ -77,20 +77,27 @@ FROM t ORDER BY t.ord;
 \echo
 \echo 'What the targets leave: reading the ledger (the floor) plus writing the night''s rows with nothing'
 \echo 'computed (the write floor, test/bench/writes.sql), in all the tables a night writes, and in only the'
-\echo 'two the spec fixes as one row per action and per message (action, outbox):'
+\echo 'two the spec fixes as one row per action and per message (action, outbox), with and without indexes:'
 WITH steady AS (
     SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY bench.write_floor(n.night))::numeric AS all_tables,
            percentile_cont(0.5) WITHIN GROUP (ORDER BY bench.write_floor(n.night, ARRAY['action', 'outbox']))::numeric
-               AS fixed_tables
+               AS fixed_tables,
+           percentile_cont(0.5) WITHIN GROUP (
+               ORDER BY bench.write_floor(n.night, ARRAY['action, no index', 'outbox, no index']))::numeric AS bare_tables
     FROM (SELECT DISTINCT r.night FROM bench.result r WHERE r.phase = 'writes' AND r.night > 0) n),
 bound (ord, night, tables, target, seconds) AS (
     SELECT 1, 'cold night', 'all', 6.0, bench.floor() + bench.write_floor(0)
     UNION ALL
     SELECT 2, 'cold night', 'action, outbox', 6.0, bench.floor() + bench.write_floor(0, ARRAY['action', 'outbox'])
     UNION ALL
-    SELECT 3, 'steady night (median)', 'all', 1.5, bench.floor() + s.all_tables FROM steady s
+    SELECT 3, 'cold night', 'action, outbox, no index', 6.0,
+           bench.floor() + bench.write_floor(0, ARRAY['action, no index', 'outbox, no index'])
     UNION ALL
-    SELECT 4, 'steady night (median)', 'action, outbox', 1.5, bench.floor() + s.fixed_tables FROM steady s)
+    SELECT 4, 'steady night (median)', 'all', 1.5, bench.floor() + s.all_tables FROM steady s
+    UNION ALL
+    SELECT 5, 'steady night (median)', 'action, outbox', 1.5, bench.floor() + s.fixed_tables FROM steady s
+    UNION ALL
+    SELECT 6, 'steady night (median)', 'action, outbox, no index', 1.5, bench.floor() + s.bare_tables FROM steady s)
 SELECT b.night, b.tables AS "rows written to", to_char(b.seconds, 'FM999990.000') AS "floor + write floor, s",
        to_char(b.seconds / bench.floor(), 'FM9990.00') || 'x' AS "x floor",
        b.target || 'x' AS target,
