@@ -12,7 +12,8 @@
 #   - the backend's peak RSS (VmHWM) of each night's session;
 #   - each night's write floor: the rows it left, written again into empty
 #     copies of the tables with nothing computed (test/bench/writes.sql), so
-#     that the floor plus the write floor bounds what any planner could do.
+#     that the floor plus the write floor bounds any planner writing these
+#     tables.
 # Prints each time as it is measured, then a summary table and the targets.
 # Not part of the test suite; see doc/performance.md.
 #
